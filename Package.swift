@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+]
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
+let package = Package(
+    name: "acctcodes",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "acctcodes", targets: ["acctcodes"]),
+        .library(name: "AGI", targets: ["AGI"]),
+        .library(name: "AccountCodes", targets: ["AccountCodes"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Sans-IO: the FastAGI wire format as values and pure functions.
+        .target(name: "AGI"),
+        // Sans-IO: account-code rules (settings, classifier, decision, entry flow).
+        .target(name: "AccountCodes"),
+        // Edge: the FastAGI server on SwiftNIO.
+        .target(name: "FastAGIServer", dependencies: ["AGI", logging] + nio),
+        // Edge: SQLite through GRDB.
+        .target(name: "Store", dependencies: ["AccountCodes", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The routes that join the server, the rules and the store.
+        .target(name: "CallFlows", dependencies: ["AGI", "FastAGIServer", "AccountCodes", "Store", logging]),
+        // Asterisk's side of a session: used by tests, `acctcodes call` and `acctcodes load`.
+        .target(name: "FakeAsterisk", dependencies: ["AGI"] + nio),
+        .executableTarget(
+            name: "acctcodes",
+            dependencies: [
+                "AGI", "AccountCodes", "FastAGIServer", "Store", "CallFlows", "FakeAsterisk", logging,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "AGITests", dependencies: ["AGI"]),
+        .testTarget(name: "AccountCodesTests", dependencies: ["AccountCodes"]),
+        .testTarget(name: "FastAGIServerTests", dependencies: ["FastAGIServer", "FakeAsterisk", "AGI", logging] + nio),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "AccountCodes"]),
+        .testTarget(name: "CallFlowsTests", dependencies: ["CallFlows", "FakeAsterisk", "Store", "AccountCodes", "FastAGIServer", logging]),
+        .testTarget(name: "CLITests", dependencies: ["acctcodes"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

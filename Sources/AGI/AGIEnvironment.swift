@@ -1,0 +1,120 @@
+/// The `agi_*` lines Asterisk sends when a FastAGI session opens.
+///
+/// Values are kept raw: Asterisk does not escape them. Unknown names are kept,
+/// because newer Asterisk versions add some.
+public struct AGIEnvironment: Sendable, Equatable {
+    /// Every `name: value` pair, in the order received.
+    public private(set) var pairs: [(name: String, value: String)]
+    private var index: [String: String]
+
+    public init(pairs: [(name: String, value: String)] = []) {
+        self.pairs = []
+        self.index = [:]
+        for pair in pairs { append(name: pair.name, value: pair.value) }
+    }
+
+    public mutating func append(name: String, value: String) {
+        pairs.append((name, value))
+        // First value wins if a name repeats; a repeat is not something Asterisk sends.
+        if index[name] == nil { index[name] = value }
+    }
+
+    public subscript(name: String) -> String? { index[name] }
+
+    public static func == (lhs: AGIEnvironment, rhs: AGIEnvironment) -> Bool {
+        lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    // MARK: Typed accessors
+
+    /// `agi_arg_1`, `agi_arg_2`, ... in numeric order (not wire order).
+    public var arguments: [String] {
+        let numbered = pairs.compactMap { pair -> (Int, String)? in
+            guard pair.name.hasPrefix("agi_arg_"), let n = Int(pair.name.dropFirst(8)) else { return nil }
+            return (n, pair.value)
+        }
+        return numbered.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// `agi_network_script` split into a route and its URL-decoded query parameters.
+    public var script: AGIScript { AGIScript(self["agi_network_script"] ?? "") }
+
+    public var uniqueID: String { self["agi_uniqueid"] ?? "" }
+    public var channel: String { self["agi_channel"] ?? "" }
+    public var context: String { self["agi_context"] ?? "" }
+    public var extensionValue: String { self["agi_extension"] ?? "" }
+    public var accountCode: String { self["agi_accountcode"] ?? "" }
+    public var version: String { self["agi_version"] ?? "" }
+    /// The caller ID number, `nil` when Asterisk reports it missing (`unknown`) or empty.
+    public var callerID: String? { Self.known(self["agi_callerid"]) }
+    public var callerIDName: String? { Self.known(self["agi_calleridname"]) }
+    public var dnid: String? { Self.known(self["agi_dnid"]) }
+
+    private static func known(_ value: String?) -> String? {
+        guard let value, !value.isEmpty, value != "unknown" else { return nil }
+        return value
+    }
+}
+
+/// The script part of `agi://host/SCRIPT?QUERY`.
+public struct AGIScript: Sendable, Equatable {
+    /// The path without leading or trailing slashes, e.g. `outbound`.
+    public var route: String
+    /// Query parameters, percent-decoded. `+` is kept as `+`: dialed numbers start with it.
+    public var parameters: [String: String]
+
+    public init(route: String, parameters: [String: String] = [:]) {
+        self.route = route
+        self.parameters = parameters
+    }
+
+    public init(_ raw: String) {
+        let (path, query) = raw.firstIndex(of: "?").map { (raw[..<$0], raw[raw.index(after: $0)...]) } ?? (raw[...], "")
+        route = String(path).trimmingSlashes()
+        var parameters: [String: String] = [:]
+        for item in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let (key, value) = item.firstIndex(of: "=").map { (item[..<$0], item[item.index(after: $0)...]) } ?? (item, "")
+            let name = percentDecoded(key)
+            // First occurrence wins, like most web frameworks.
+            if !name.isEmpty, parameters[name] == nil { parameters[name] = percentDecoded(value) }
+        }
+        self.parameters = parameters
+    }
+}
+
+extension String {
+    fileprivate func trimmingSlashes() -> String {
+        var s = Substring(self)
+        while s.first == "/" { s = s.dropFirst() }
+        while s.last == "/" { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// Decodes `%XX` escapes; a malformed escape is kept literally rather than rejected.
+func percentDecoded(_ s: Substring) -> String {
+    guard s.contains("%") else { return String(s) }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(s.utf8.count)
+    var iterator = Array(s.utf8)[...]
+    while let byte = iterator.popFirst() {
+        if byte == UInt8(ascii: "%"), iterator.count >= 2,
+           let high = hexValue(iterator[iterator.startIndex]),
+           let low = hexValue(iterator[iterator.startIndex + 1]) {
+            bytes.append(high << 4 | low)
+            iterator = iterator.dropFirst(2)
+        } else {
+            bytes.append(byte)
+        }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+private func hexValue(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+    default: nil
+    }
+}

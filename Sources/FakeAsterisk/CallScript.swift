@@ -1,0 +1,45 @@
+/// What the simulated caller and channel do during one session.
+public struct CallScript: Sendable {
+    /// How Asterisk tells the server about a hangup (channel variables `AGISIGHUP`, `AGIEXITONHANGUP`).
+    public enum HangupStyle: Sendable, Equatable {
+        /// Default: a `HANGUP` line before the next reply, then 511 for live-channel commands.
+        case sighup
+        /// `AGISIGHUP=no`: no `HANGUP` line, only 511s.
+        case noSighup
+        /// `AGIEXITONHANGUP=yes`: `HANGUP` twice, then Asterisk closes the socket.
+        case exitOnHangup
+    }
+
+    /// Keys pressed for each `GET DATA`, in order: `1234#`, `#`, `12` (then a timeout), or empty
+    /// (a timeout with nothing keyed). When the list runs out, every prompt times out.
+    public var keypresses: [String]
+    /// The caller hangs up during this command (1-based); that command answers `-1` if it needs a live channel.
+    public var hangupAtCommand: Int?
+    public var hangupStyle: HangupStyle
+    /// Never answer this command (1-based): a stalled Asterisk.
+    public var stallAtCommand: Int?
+    /// Channel variables Asterisk already has (e.g. `CDR(billsec)` for a hangup handler).
+    public var variables: [String: String]
+    /// Sound files that do not exist: `GET DATA` and `STREAM FILE` on them answer `-1`.
+    public var missingFiles: Set<String>
+    /// The channel is already hung up when the session starts (a hangup handler runs in dead mode).
+    public var startsDead: Bool
+
+    public init(
+        keypresses: [String] = [],
+        hangupAtCommand: Int? = nil,
+        hangupStyle: HangupStyle = .sighup,
+        stallAtCommand: Int? = nil,
+        variables: [String: String] = [:],
+        missingFiles: Set<String> = [],
+        startsDead: Bool = false
+    ) {
+        self.keypresses = keypresses
+        self.hangupAtCommand = hangupAtCommand
+        self.hangupStyle = hangupStyle
+        self.stallAtCommand = stallAtCommand
+        self.variables = variables
+        self.missingFiles = missingFiles
+        self.startsDead = startsDead
+    }
+}

@@ -1,0 +1,115 @@
+import AGI
+import Logging
+import NIOCore
+import Synchronization
+
+/// Errors a route handler sees from the call API.
+public enum AGICallError: Error, Equatable, CustomStringConvertible {
+    /// The socket is closed: Asterisk hung up the session, or a limit closed it.
+    case connectionClosed
+    case replyTimeout(command: String)
+    case encoding(AGICommand.EncodingError)
+    case protocolViolation(String)
+
+    public var description: String {
+        switch self {
+        case .connectionClosed: "connection closed"
+        case .replyTimeout(let command): "no reply in time to \(command)"
+        case .encoding(let error): error.description
+        case .protocolViolation(let what): what
+        }
+    }
+}
+
+/// One FastAGI session as a route handler sees it: the environment and typed commands.
+///
+/// Commands are strictly one at a time (Asterisk must not be pipelined); the API is async,
+/// and a handler that awaits each call cannot pipeline by mistake.
+public final class AGICall: Sendable {
+    public let environment: AGIEnvironment
+    public let logger: Logger
+    let connection: AGIConnection
+    private let state = Mutex(CallState())
+
+    struct CallState {
+        var outcome: String?
+    }
+
+    init(environment: AGIEnvironment, logger: Logger, connection: AGIConnection) {
+        self.environment = environment
+        self.logger = logger
+        self.connection = connection
+    }
+
+    /// The route's query parameters, e.g. `user` in `agi://host/outbound?user=1001`.
+    public var parameters: [String: String] { environment.script.parameters }
+
+    /// True once Asterisk said `HANGUP` or answered 511: the channel is dead, variables still work.
+    public var isHungUp: Bool { connection.isHungUp }
+
+    /// A short word for the session's log line (e.g. `ACCEPTED`).
+    public var outcome: String? {
+        get { state.withLock { $0.outcome } }
+        set { state.withLock { $0.outcome = newValue } }
+    }
+
+    /// Sends one command and waits for its reply.
+    public func send(_ command: AGICommand, timeout: Duration? = nil) async throws(AGICallError) -> AGIReply {
+        let line: String
+        do { line = try command.encodedLine() } catch { throw .encoding(error) }
+        return try await connection.send(line: line, timeout: timeout)
+    }
+
+    // MARK: Typed commands
+
+    public func answer() async throws(AGICallError) {
+        _ = try await send(.answer)
+    }
+
+    /// Plays `file` and collects up to `maxDigits` DTMF digits, ended by `#` or `timeout`.
+    public func getData(file: String, timeout: Duration, maxDigits: Int) async -> GetDataResult {
+        // Asterisk's timeout is per digit and the prompt plays first: allow for all of it.
+        let bound = timeout * (maxDigits + 1) + connection.replyTimeout
+        do {
+            return GetDataResult(reply: try await send(.getData(file: file, timeout: timeout, maxDigits: maxDigits), timeout: bound))
+        } catch {
+            return .hangup
+        }
+    }
+
+    public func streamFile(_ file: String, escapeDigits: String = "") async throws(AGICallError) -> StreamFileResult {
+        StreamFileResult(reply: try await send(.streamFile(file, escapeDigits: escapeDigits)))
+    }
+
+    public func setVariable(_ name: String, _ value: String) async throws(AGICallError) {
+        _ = try await send(.setVariable(name, value))
+    }
+
+    /// The variable's value, `nil` when unset.
+    public func getVariable(_ name: String) async throws(AGICallError) -> String? {
+        try await value(of: send(.getVariable(name)))
+    }
+
+    /// Evaluates an expression such as `${CDR(billsec)}`.
+    public func getFullVariable(_ expression: String) async throws(AGICallError) -> String? {
+        try await value(of: send(.getFullVariable(expression)))
+    }
+
+    @discardableResult
+    public func exec(_ application: String, _ arguments: String = "") async throws(AGICallError) -> AGIReply {
+        try await send(.exec(application, arguments))
+    }
+
+    public func verbose(_ message: String, level: Int = 1) async throws(AGICallError) {
+        _ = try await send(.verbose(message, level: level))
+    }
+
+    public func hangup() async throws(AGICallError) {
+        _ = try await send(.hangup)
+    }
+
+    private func value(of reply: AGIReply) -> String? {
+        if case .success(let result, let data, _, _) = reply, result == "1" { return data ?? "" }
+        return nil
+    }
+}

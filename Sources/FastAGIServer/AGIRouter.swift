@@ -1,0 +1,35 @@
+import AGI
+
+/// What a route runs for one session. Throwing ends that session only.
+public typealias AGIRouteHandler = @Sendable (AGICall) async throws -> Void
+
+/// Maps the script name of `agi://host/SCRIPT` to its handler.
+public struct AGIRouter: Sendable {
+    private var routes: [String: AGIRouteHandler] = [:]
+
+    public init() {}
+
+    public mutating func add(_ route: String, _ handler: @escaping AGIRouteHandler) {
+        routes[route] = handler
+    }
+
+    public func handler(for route: String) -> AGIRouteHandler? { routes[route] }
+
+    public var routeNames: [String] { routes.keys.sorted() }
+
+    /// A router with the built-in routes (`ping`).
+    public static var builtIn: AGIRouter {
+        var router = AGIRouter()
+        router.add("ping", BuiltInRoutes.ping)
+        return router
+    }
+}
+
+public enum BuiltInRoutes {
+    /// Lets an admin check the wiring from the dialplan: logs to the console and sets `ACCTCODES_PING=pong`.
+    public static let ping: AGIRouteHandler = { call in
+        try await call.verbose("acctcodes: pong", level: 1)
+        try await call.setVariable("ACCTCODES_PING", "pong")
+        call.outcome = "PONG"
+    }
+}
