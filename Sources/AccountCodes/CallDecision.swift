@@ -1,0 +1,92 @@
+/// The result reported to the dialplan in `ACCTCODE_RESULT`.
+public enum CallResult: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    case notRequired = "NOTREQUIRED"
+    case accepted = "ACCEPTED"
+    case skipped = "SKIPPED"
+    case proceedNoCode = "PROCEED_NO_CODE"
+    case denied = "DENIED"
+    case emergency = "EMERGENCY"
+    /// Usage log only: the caller hung up before a result. The dialplan sees DENIED.
+    case abandoned = "ABANDONED"
+
+    public var description: String { rawValue }
+    /// Whether the dialplan may dial.
+    public var allowsCall: Bool { [.notRequired, .accepted, .skipped, .proceedNoCode, .emergency].contains(self) }
+}
+
+/// How to collect a code for one call.
+public struct PromptPolicy: Sendable, Equatable {
+    /// `#` alone skips the code (optional collection).
+    public var poundSkips: Bool
+    /// The code must be in the account's list and active.
+    public var mustValidate: Bool
+    /// When the limit of incorrect entries is reached, the call goes on without a code.
+    public var proceedAfterMaxRetries: Bool
+    public var codeLength: Int
+    public var maxRetries: Int
+    public var entryTimeout: Int
+
+    public init(poundSkips: Bool, mustValidate: Bool, proceedAfterMaxRetries: Bool, codeLength: Int, maxRetries: Int, entryTimeout: Int) {
+        self.poundSkips = poundSkips
+        self.mustValidate = mustValidate
+        self.proceedAfterMaxRetries = proceedAfterMaxRetries
+        self.codeLength = codeLength
+        self.maxRetries = maxRetries
+        self.entryTimeout = entryTimeout
+    }
+}
+
+/// What to do with one outbound call before any digit is keyed.
+public enum CallDecision: Sendable, Equatable {
+    /// No prompt; the result says why (NOTREQUIRED or EMERGENCY).
+    case proceed(CallResult, reason: String)
+    /// No prompt; the call is refused.
+    case deny(reason: String)
+    /// Collect a code under this policy.
+    case prompt(PromptPolicy, reason: String)
+
+    public var reason: String {
+        switch self {
+        case .proceed(_, let reason), .deny(let reason), .prompt(_, let reason): reason
+        }
+    }
+}
+
+extension CallDecision {
+    /// The spec's decision table, row by row, first match wins.
+    public static func decide(callClass: CallClass, settings effective: EffectiveSettings, userEnabled: Bool,
+                              account: Account) -> CallDecision {
+        let s = effective.settings
+        if callClass == .emergency { return .proceed(.emergency, reason: "emergency") }
+        let abovePermission = callClass.permissionLevel > effective.permission
+        guard s.allowAccountCodes, userEnabled, let length = account.codeLength else {
+            if abovePermission { return .deny(reason: "above-permission") }
+            return .proceed(.notRequired, reason: s.allowAccountCodes && account.codeLength != nil ? "user-not-enabled" : "codes-off")
+        }
+        func policy(skips: Bool, validate: Bool, proceed: Bool) -> PromptPolicy {
+            PromptPolicy(poundSkips: skips, mustValidate: validate, proceedAfterMaxRetries: proceed,
+                         codeLength: length, maxRetries: account.maxRetries, entryTimeout: s.entryTimeout)
+        }
+        // The code is what authorizes a call above the group's permission: always checked, never skipped.
+        if abovePermission {
+            return .prompt(policy(skips: false, validate: true, proceed: false), reason: "above-permission")
+        }
+        if callClass == .internal {
+            return s.requireForInternal
+                ? .prompt(policy(skips: false, validate: s.validateWhenDialed, proceed: s.proceedAfterMaxRetries), reason: "internal-required")
+                : .proceed(.notRequired, reason: "internal")
+        }
+        if let requirable = RequirableClass(rawValue: callClass.rawValue), s.callsRequiringCodes.contains(requirable) {
+            return .prompt(policy(skips: false, validate: s.validateWhenDialed, proceed: s.proceedAfterMaxRetries),
+                           reason: "\(callClass)-requires-code")
+        }
+        switch s.collection {
+        case .required:
+            return .prompt(policy(skips: false, validate: s.validateWhenDialed, proceed: s.proceedAfterMaxRetries), reason: "collection-required")
+        case .optional:
+            return .prompt(policy(skips: true, validate: s.validateWhenDialed, proceed: true), reason: "collection-optional")
+        case .off:
+            return .proceed(.notRequired, reason: "collection-off")
+        }
+    }
+}

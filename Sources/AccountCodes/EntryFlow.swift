@@ -1,0 +1,89 @@
+/// One thing the caller did at a prompt.
+public enum Entry: Sendable, Equatable {
+    /// Digits ended by `#` or by reaching the code length.
+    case digits(String)
+    /// `#` alone.
+    case pound
+    /// The prompt timed out; `partial` is what was keyed before it.
+    case timeout(partial: String)
+    case hangup
+}
+
+/// Which prompt to play next.
+public enum Prompt: String, Sendable, Equatable, CaseIterable {
+    case enterCode
+    case enterCodeOrPound
+    case invalidTryAgain
+    case enterTagCode
+}
+
+/// The collection of a code as a state machine: the caller of `start`/`received`/`validated`
+/// plays the prompts, looks codes up, and stops at `finish`.
+public struct EntryFlow: Sendable {
+    public enum Action: Sendable, Equatable {
+        case prompt(Prompt)
+        /// Look this code up (active, in this account) and call `validated`.
+        case validate(String)
+        case finish(Outcome)
+    }
+
+    public struct Outcome: Sendable, Equatable {
+        public var result: CallResult
+        /// The accepted code; never a rejected entry.
+        public var code: String?
+        public var incorrectEntries: Int
+        public var reason: String
+    }
+
+    public let policy: PromptPolicy
+    public private(set) var incorrectEntries = 0
+    private let firstPrompt: Prompt
+    private var awaitingValidation: String?
+    public private(set) var outcome: Outcome?
+
+    public init(policy: PromptPolicy, firstPrompt: Prompt? = nil) {
+        self.policy = policy
+        self.firstPrompt = firstPrompt ?? (policy.poundSkips ? .enterCodeOrPound : .enterCode)
+    }
+
+    public func start() -> Action { .prompt(firstPrompt) }
+
+    public mutating func received(_ entry: Entry) -> Action {
+        precondition(outcome == nil && awaitingValidation == nil, "entry after the flow ended or during validation")
+        switch entry {
+        case .hangup:
+            return finish(.abandoned, code: nil, reason: "caller-hangup")
+        case .pound where policy.poundSkips:
+            return finish(.skipped, code: nil, reason: "skipped")
+        case .pound, .timeout:
+            return incorrect()
+        case .digits(let code):
+            guard SettingsRules.isWellFormed(code, length: policy.codeLength) else { return incorrect() }
+            if policy.mustValidate {
+                awaitingValidation = code
+                return .validate(code)
+            }
+            return finish(.accepted, code: code, reason: "code-accepted")
+        }
+    }
+
+    public mutating func validated(_ code: String, isValid: Bool) -> Action {
+        precondition(awaitingValidation == code, "validated a code that was not asked for")
+        awaitingValidation = nil
+        return isValid ? finish(.accepted, code: code, reason: "code-valid") : incorrect()
+    }
+
+    private mutating func incorrect() -> Action {
+        incorrectEntries += 1
+        guard incorrectEntries >= policy.maxRetries else { return .prompt(.invalidTryAgain) }
+        return policy.proceedAfterMaxRetries
+            ? finish(.proceedNoCode, code: nil, reason: "max-retries-proceed")
+            : finish(.denied, code: nil, reason: "max-retries")
+    }
+
+    private mutating func finish(_ result: CallResult, code: String?, reason: String) -> Action {
+        let outcome = Outcome(result: result, code: code, incorrectEntries: incorrectEntries, reason: reason)
+        self.outcome = outcome
+        return .finish(outcome)
+    }
+}
