@@ -1,0 +1,73 @@
+import AccountCodes
+import Foundation
+import GRDB
+
+/// The SQLite store shared by the server and the CLI. WAL mode lets one writer and many readers
+/// work at once across processes; every change runs in one transaction, checked by the rules.
+public final class AcctcodesStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    public struct Options: Sendable {
+        /// How long to wait for another process's write lock before failing with `.locked`.
+        public var busyTimeout: Double = 5
+        /// `FULL` fsyncs every commit (survives power loss); `NORMAL` survives a killed process.
+        public var fsyncEveryCommit: Bool = false
+        public init() {}
+    }
+
+    public init(path: String, options: Options = Options()) throws(StoreError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(options.busyTimeout)
+        configuration.foreignKeysEnabled = true
+        let synchronous = options.fsyncEveryCommit ? "FULL" : "NORMAL"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Migrations.migrator.migrate(pool)
+        } catch {
+            let reason = (error as? DatabaseError).map { "\($0.message ?? "\($0.resultCode)")" } ?? "\(error)"
+            throw .cannotOpen(path: path, reason: reason)
+        }
+    }
+
+    /// The schema version applied, for `acctcodes` diagnostics.
+    public func appliedMigrations() throws(StoreError) -> [String] {
+        try read { db in try Migrations.migrator.appliedIdentifiers(db).sorted() }
+    }
+
+    // MARK: Transactions with error mapping
+
+    func read<T>(_ body: (GRDB.Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.read(body) } catch { throw StoreError.wrap(error) }
+    }
+
+    func write<T>(_ body: (GRDB.Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.write(body) } catch { throw StoreError.wrap(error) }
+    }
+
+    func asyncRead<T: Sendable>(_ body: @Sendable @escaping (GRDB.Database) throws -> T) async throws(StoreError) -> T {
+        do { return try await pool.read(body) } catch { throw StoreError.wrap(error) }
+    }
+
+    func asyncWrite<T: Sendable>(_ body: @Sendable @escaping (GRDB.Database) throws -> T) async throws(StoreError) -> T {
+        do { return try await pool.write(body) } catch { throw StoreError.wrap(error) }
+    }
+}
+
+// MARK: - JSON columns
+
+enum JSONColumn {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}

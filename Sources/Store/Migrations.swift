@@ -1,0 +1,71 @@
+import GRDB
+
+/// Schema versions. Never edit a shipped migration: add the next one.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-accounts-groups-users-codes-usage") { db in
+            try db.execute(sql: """
+                CREATE TABLE account (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL DEFAULT '',
+                    code_length INTEGER CHECK (code_length BETWEEN 3 AND 7),
+                    max_retries INTEGER NOT NULL DEFAULT 3 CHECK (max_retries BETWEEN 1 AND 9),
+                    settings TEXT NOT NULL,
+                    plan TEXT NOT NULL
+                );
+                CREATE TABLE settings_group (
+                    account_id TEXT NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    overrides TEXT NOT NULL,
+                    permission TEXT NOT NULL,
+                    PRIMARY KEY (account_id, name)
+                ) WITHOUT ROWID;
+                CREATE TABLE user (
+                    account_id TEXT NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                    extension TEXT NOT NULL,
+                    name TEXT NOT NULL DEFAULT '',
+                    group_name TEXT,
+                    enabled INTEGER NOT NULL DEFAULT 0,
+                    overrides TEXT NOT NULL,
+                    PRIMARY KEY (account_id, extension)
+                ) WITHOUT ROWID;
+                CREATE TABLE code (
+                    account_id TEXT NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                    code TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    active INTEGER NOT NULL DEFAULT 1,
+                    PRIMARY KEY (account_id, code)
+                ) WITHOUT ROWID;
+                CREATE TABLE usage (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    started_at TEXT NOT NULL,
+                    route TEXT NOT NULL,
+                    account_id TEXT NOT NULL,
+                    user TEXT NOT NULL,
+                    caller_id TEXT NOT NULL,
+                    dialed TEXT NOT NULL,
+                    class TEXT NOT NULL,
+                    asked TEXT NOT NULL,
+                    incorrect_entries INTEGER NOT NULL DEFAULT 0,
+                    result TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    code TEXT,
+                    tag_code TEXT,
+                    tagged_at TEXT,
+                    uniqueid TEXT NOT NULL,
+                    linkedid TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    ended_at TEXT,
+                    disposition TEXT,
+                    duration INTEGER,
+                    billsec INTEGER
+                );
+                CREATE INDEX usage_started ON usage(account_id, started_at);
+                CREATE INDEX usage_uniqueid ON usage(uniqueid);
+                CREATE INDEX usage_code ON usage(account_id, COALESCE(tag_code, code));
+                """)
+        }
+        return migrator
+    }
+}

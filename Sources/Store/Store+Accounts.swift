@@ -1,0 +1,64 @@
+import AccountCodes
+import GRDB
+
+extension AcctcodesStore {
+    /// The account, or `nil` if it was never saved.
+    public func account(_ id: String) throws(StoreError) -> Account? {
+        try read { db in try Self.fetchAccount(db, id) }
+    }
+
+    public func accounts() throws(StoreError) -> [Account] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM account ORDER BY id").map(Self.decodeAccount)
+        }
+    }
+
+    /// Creates or updates an account after the rules check it against what is stored.
+    /// `enableAllUsers` is the "enable for every user who does not have it yet" answer; returns how many it enabled.
+    @discardableResult
+    public func saveAccount(_ account: Account, enableAllUsers: Bool = false) throws(StoreError) -> Int {
+        try write { db in
+            let previous = try Self.fetchAccount(db, account.id)
+            let codeCount = try Self.codeCount(db, account.id)
+            try SettingsRules.check(account: account, previous: previous, codeCount: codeCount)
+            try db.execute(sql: """
+                INSERT INTO account (id, name, code_length, max_retries, settings, plan) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET name = excluded.name, code_length = excluded.code_length,
+                    max_retries = excluded.max_retries, settings = excluded.settings, plan = excluded.plan
+                """, arguments: [account.id, account.name, account.codeLength, account.maxRetries,
+                                 try JSONColumn.encode(account.defaults), try JSONColumn.encode(account.plan)])
+            guard enableAllUsers else { return 0 }
+            try db.execute(sql: "UPDATE user SET enabled = 1 WHERE account_id = ? AND enabled = 0", arguments: [account.id])
+            return db.changesCount
+        }
+    }
+
+    /// The account, created with defaults when missing: a fresh install has `default` ready to configure.
+    public func accountOrDefault(_ id: String) throws(StoreError) -> Account {
+        try account(id) ?? Account(id: id)
+    }
+
+    static func fetchAccount(_ db: GRDB.Database, _ id: String) throws -> Account? {
+        try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [id]).map(decodeAccount)
+    }
+
+    static func requireAccount(_ db: GRDB.Database, _ id: String) throws -> Account {
+        guard let account = try fetchAccount(db, id) else {
+            throw StoreError.notFound("account \(id.debugDescription) (create it with: acctcodes account set --account \(id) ...)")
+        }
+        return account
+    }
+
+    static func decodeAccount(_ row: Row) throws -> Account {
+        var account = Account(id: row["id"], name: row["name"])
+        account.codeLength = row["code_length"]
+        account.maxRetries = row["max_retries"]
+        account.defaults = try JSONColumn.decode(Settings.self, row["settings"])
+        account.plan = try JSONColumn.decode(NumberingPlan.self, row["plan"])
+        return account
+    }
+
+    static func codeCount(_ db: GRDB.Database, _ accountID: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM code WHERE account_id = ?", arguments: [accountID]) ?? 0
+    }
+}

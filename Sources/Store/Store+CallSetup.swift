@@ -1,0 +1,38 @@
+import AccountCodes
+import GRDB
+
+/// Everything the rules need for one call, read in one transaction.
+public struct CallSetup: Sendable, Equatable {
+    public var account: Account
+    /// `nil` when the caller is not a user of the account (treated as not enabled).
+    public var user: User?
+    public var group: SettingsGroup?
+    public var callClass: CallClass
+    public var effective: EffectiveSettings
+    public var decision: CallDecision
+}
+
+extension AcctcodesStore {
+    /// Reads the account, the caller and their group, classifies the number and decides.
+    /// A missing account behaves as a fresh one: account codes off.
+    public func callSetup(account accountID: String, user ext: String, dialed: String) async throws(StoreError) -> CallSetup {
+        try await asyncRead { db in try Self.callSetup(db, accountID, ext, dialed) }
+    }
+
+    public func callSetupNow(account accountID: String, user ext: String, dialed: String) throws(StoreError) -> CallSetup {
+        try read { db in try Self.callSetup(db, accountID, ext, dialed) }
+    }
+
+    static func callSetup(_ db: GRDB.Database, _ accountID: String, _ ext: String, _ dialed: String) throws -> CallSetup {
+        let account = try fetchAccount(db, accountID) ?? Account(id: accountID)
+        let user = try fetchUser(db, accountID, ext)
+        let group = try user?.group.flatMap { try fetchGroup(db, accountID, $0) }
+        let classifier = CallClassifier(plan: account.plan)
+        let callClass = classifier.classify(dialed) { (try? isExtension(db, accountID, $0)) ?? false }
+        let effective = EffectiveSettings(account: account.defaults, group: group?.overrides, groupPermission: group?.permission,
+                                          user: user?.overrides)
+        let decision = CallDecision.decide(callClass: callClass, settings: effective, userEnabled: user?.enabled ?? false,
+                                           account: account)
+        return CallSetup(account: account, user: user, group: group, callClass: callClass, effective: effective, decision: decision)
+    }
+}

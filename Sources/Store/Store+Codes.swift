@@ -1,0 +1,76 @@
+import AccountCodes
+import GRDB
+
+extension AcctcodesStore {
+    public func addCode(_ code: AccountCode) throws(StoreError) {
+        try write { db in
+            let account = try Self.requireAccount(db, code.accountID)
+            try SettingsRules.check(code: code.code, account: account)
+            do {
+                try Self.insertCode(db, code, replace: false)
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                throw StoreError.alreadyExists("code \(code.code)")
+            }
+        }
+    }
+
+    /// Changes a code's description or active flag.
+    public func updateCode(_ code: AccountCode) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE code SET description = ?, active = ? WHERE account_id = ? AND code = ?",
+                           arguments: [code.description, code.active, code.accountID, code.code])
+            if db.changesCount == 0 { throw StoreError.notFound("code \(code.code)") }
+        }
+    }
+
+    /// Removes a code. Refused while validation is on and it is the last one.
+    public func removeCode(account: String, code: String) throws(StoreError) {
+        try write { db in
+            let stored = try Self.requireAccount(db, account)
+            try db.execute(sql: "DELETE FROM code WHERE account_id = ? AND code = ?", arguments: [account, code])
+            if db.changesCount == 0 { throw StoreError.notFound("code \(code)") }
+            if stored.defaults.validateWhenDialed, try Self.codeCount(db, account) == 0 {
+                throw StoreError.rule(.validationWithoutCodes)
+            }
+        }
+    }
+
+    public func code(account: String, code: String) throws(StoreError) -> AccountCode? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM code WHERE account_id = ? AND code = ?", arguments: [account, code]).map(Self.decodeCode)
+        }
+    }
+
+    public func codes(account: String, activeOnly: Bool = false, limit: Int? = nil) throws(StoreError) -> [AccountCode] {
+        try read { db in
+            let filter = activeOnly ? " AND active = 1" : ""
+            let limitSQL = limit.map { " LIMIT \($0)" } ?? ""
+            return try Row.fetchAll(db, sql: "SELECT * FROM code WHERE account_id = ?\(filter) ORDER BY code\(limitSQL)",
+                                    arguments: [account]).map(Self.decodeCode)
+        }
+    }
+
+    public func codeCount(account: String) throws(StoreError) -> Int {
+        try read { db in try Self.codeCount(db, account) }
+    }
+
+    /// Whether a code exists and is active in the account: the validation lookup on every call.
+    public func isValidCode(account: String, code: String) async throws(StoreError) -> Bool {
+        try await asyncRead { db in try Self.isValidCode(db, account, code) }
+    }
+
+    static func isValidCode(_ db: GRDB.Database, _ account: String, _ code: String) throws -> Bool {
+        let statement = try db.cachedStatement(sql: "SELECT active FROM code WHERE account_id = ? AND code = ?")
+        return try Bool.fetchOne(statement, arguments: [account, code]) ?? false
+    }
+
+    static func insertCode(_ db: GRDB.Database, _ code: AccountCode, replace: Bool) throws {
+        let verb = replace ? "INSERT OR REPLACE" : "INSERT"
+        let statement = try db.cachedStatement(sql: "\(verb) INTO code (account_id, code, description, active) VALUES (?, ?, ?, ?)")
+        try statement.execute(arguments: [code.accountID, code.code, code.description, code.active])
+    }
+
+    static func decodeCode(_ row: Row) -> AccountCode {
+        AccountCode(accountID: row["account_id"], code: row["code"], description: row["description"], active: row["active"])
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// One request in the usage log: what the law firm bills from.
+public struct UsageEntry: Sendable, Equatable, Codable {
+    public var id: Int64?
+    public var startedAt: Date
+    /// `outbound`, `tag` (mid-call code with no outbound entry) or `hangup` (hangup with no outbound entry).
+    public var route: String
+    public var accountID: String
+    public var user: String
+    public var callerID: String
+    public var dialed: String
+    public var callClass: String
+    /// What was asked of the caller: `none`, `required`, `optional`, `authorize` (above permission), `tag`.
+    public var asked: String
+    public var incorrectEntries: Int
+    public var result: String
+    public var reason: String
+    /// The code entered before the call, when accepted. A rejected entry is never stored.
+    public var code: String?
+    /// A code tagged mid-call; it is the one billed when present.
+    public var tagCode: String?
+    public var taggedAt: Date?
+    public var uniqueID: String
+    public var linkedID: String
+    public var channel: String
+    public var endedAt: Date?
+    public var disposition: String?
+    public var duration: Int?
+    public var billsec: Int?
+
+    public init(startedAt: Date = Date(), route: String, accountID: String, user: String, callerID: String, dialed: String,
+                callClass: String, asked: String, incorrectEntries: Int, result: String, reason: String, code: String?,
+                uniqueID: String, linkedID: String, channel: String) {
+        self.startedAt = startedAt
+        self.route = route
+        self.accountID = accountID
+        self.user = user
+        self.callerID = callerID
+        self.dialed = dialed
+        self.callClass = callClass
+        self.asked = asked
+        self.incorrectEntries = incorrectEntries
+        self.result = result
+        self.reason = reason
+        self.code = code
+        self.uniqueID = uniqueID
+        self.linkedID = linkedID
+        self.channel = channel
+    }
+
+    /// The code the call bills to.
+    public var billingCode: String? { tagCode ?? code }
+}
+
+/// Which entries to list, export or total.
+public struct UsageFilter: Sendable {
+    public var accountID: String
+    public var from: Date?
+    /// Exclusive upper bound.
+    public var to: Date?
+    public var user: String?
+    public var code: String?
+    public var limit: Int?
+
+    public init(accountID: String, from: Date? = nil, to: Date? = nil, user: String? = nil, code: String? = nil, limit: Int? = nil) {
+        self.accountID = accountID
+        self.from = from
+        self.to = to
+        self.user = user
+        self.code = code
+        self.limit = limit
+    }
+}
+
+/// Calls and time per code.
+public struct CodeTotal: Sendable, Equatable, Codable {
+    public var code: String
+    public var description: String
+    public var calls: Int
+    public var billsec: Int
+    /// Each call's billable seconds rounded up to a whole minute, summed.
+    public var billableMinutes: Int
+}

@@ -1,0 +1,185 @@
+import AccountCodes
+import Foundation
+import Testing
+@testable import Store
+
+func temporaryPath(_ name: String = "store") -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-tests-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir.appendingPathComponent("\(name).sqlite").path
+}
+
+func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> AcctcodesStore {
+    let store = try AcctcodesStore(path: path)
+    var account = Account(id: "default")
+    account.codeLength = 4
+    account.defaults.allowAccountCodes = true
+    try store.saveAccount(account)
+    if codes > 0 {
+        var csv = "code,description,active\n"
+        for i in 0..<codes { csv += String(format: "%04d,Client %d,1\n", i, i) }
+        _ = try store.importCodes(account: "default", csv: csv)
+    }
+    return store
+}
+
+@Suite struct StoreTests {
+    @Test func migratesFromEmpty() throws {
+        let store = try AcctcodesStore(path: temporaryPath())
+        #expect(try store.appliedMigrations() == ["v1-accounts-groups-users-codes-usage"])
+        #expect(try store.account("default") == nil)
+        // Reopening applies nothing twice.
+        let again = try AcctcodesStore(path: store.path)
+        #expect(try again.appliedMigrations().count == 1)
+    }
+
+    @Test func accountRulesAreEnforcedAgainstStoredState() throws {
+        let store = try configuredStore()
+        var account = try #require(try store.account("default"))
+        account.codeLength = 5
+        #expect(throws: StoreError.rule(.codeLengthLocked(current: 4))) { try store.saveAccount(account) }
+        account.codeLength = 4
+        account.defaults.validateWhenDialed = true
+        #expect(throws: StoreError.rule(.validationWithoutCodes)) { try store.saveAccount(account) }
+        try store.addCode(AccountCode(accountID: "default", code: "0042", description: "Acme v. Widget"))
+        try store.saveAccount(account)
+        #expect(try store.account("default")?.defaults.validateWhenDialed == true)
+        #expect(throws: StoreError.rule(.validationWithoutCodes)) { try store.removeCode(account: "default", code: "0042") }
+        #expect(try store.code(account: "default", code: "0042")?.description == "Acme v. Widget", "refused removal changed nothing")
+    }
+
+    @Test func enableAllUsersEnablesEveryoneWithoutIt() throws {
+        let store = try configuredStore()
+        for ext in ["1001", "1002", "1003"] { try store.saveUser(User(accountID: "default", extensionNumber: ext), create: true) }
+        #expect(try store.users(account: "default").allSatisfy { !$0.enabled }, "new users are off")
+        let account = try #require(try store.account("default"))
+        #expect(try store.saveAccount(account, enableAllUsers: true) == 3)
+        #expect(try store.users(account: "default").allSatisfy(\.enabled))
+    }
+
+    @Test func usersAndGroups() throws {
+        let store = try configuredStore()
+        var group = SettingsGroup(accountID: "default", name: "paralegals")
+        group.permission = .local
+        try store.saveGroup(group, create: true)
+        #expect(throws: StoreError.alreadyExists("group \"paralegals\"")) { try store.saveGroup(group, create: true) }
+        var user = User(accountID: "default", extensionNumber: "1001")
+        user.group = "nosuch"
+        #expect(throws: StoreError.notFound("group \"nosuch\"")) { try store.saveUser(user, create: true) }
+        user.group = "paralegals"
+        user.overrides.proceedAfterMaxRetries = true
+        #expect(throws: StoreError.rule(.userProceedNotAllowedByAccount)) { try store.saveUser(user, create: true) }
+        user.overrides.proceedAfterMaxRetries = nil
+        try store.saveUser(user, create: true)
+        #expect(try store.removeGroup(account: "default", name: "paralegals") == 1)
+        #expect(try store.user(account: "default", extension: "1001")?.group == nil)
+    }
+
+    @Test func codesMustMatchTheAccount() throws {
+        let store = try configuredStore()
+        #expect(throws: StoreError.rule(.badCode("123", expectedLength: 4))) {
+            try store.addCode(AccountCode(accountID: "default", code: "123"))
+        }
+        try store.addCode(AccountCode(accountID: "default", code: "0001"))
+        #expect(throws: StoreError.alreadyExists("code 0001")) { try store.addCode(AccountCode(accountID: "default", code: "0001")) }
+        #expect(throws: StoreError.self) { try store.addCode(AccountCode(accountID: "nosuch", code: "0001")) }
+    }
+
+    @Test func importIsAllOrNothingAndNamesEveryBadRow() throws {
+        let store = try configuredStore()
+        let csv = #"""
+            code,description,active
+            1234,"Smith, Jones & Co",1
+            12345,too long,1
+            1234,duplicate,1
+            12a4,letters,yes
+            5678,bad flag,maybe
+            9999,"quoted ""name""",0
+            7777,missing field
+
+            """#
+        let error = #expect(throws: StoreError.self) { try store.importCodes(account: "default", csv: csv) }
+        if case .importRejected(let problems) = error {
+            #expect(problems == [
+                "line 3: code \"12345\" must be exactly 4 digits",
+                "line 4: code 1234 repeats line 2",
+                "line 5: code \"12a4\" must be exactly 4 digits",
+                "line 6: active must be 1/0, true/false or yes/no, not \"maybe\"",
+                "line 8: expected 3 fields, found 2",
+            ])
+        } else {
+            Issue.record("expected importRejected, got \(String(describing: error))")
+        }
+        #expect(try store.codeCount(account: "default") == 0, "nothing was written")
+        let good = "code,description,active\r\n1234,\"Smith, Jones & Co\",1\r\n9999,\"quoted \"\"name\"\"\",0\r\n"
+        #expect(try store.importCodes(account: "default", csv: good) == .init(added: 2, updated: 0))
+        #expect(try store.code(account: "default", code: "1234")?.description == "Smith, Jones & Co")
+        let exported = try store.exportCodes(account: "default")
+        #expect(exported == "code,description,active\n1234,\"Smith, Jones & Co\",1\n9999,\"quoted \"\"name\"\"\",0\n")
+        // Export then import round-trips as updates.
+        #expect(try store.importCodes(account: "default", csv: exported) == .init(added: 0, updated: 2))
+    }
+
+    @Test func importsTenThousandCodes() async throws {
+        let store = try configuredStore(codes: 10_000)
+        #expect(try store.codeCount(account: "default") == 10_000)
+        #expect(try await store.isValidCode(account: "default", code: "0042"))
+        #expect(try await !store.isValidCode(account: "default", code: "42"))
+    }
+
+    @Test func inactiveCodesDoNotValidate() async throws {
+        let store = try configuredStore()
+        try store.addCode(AccountCode(accountID: "default", code: "5555", active: false))
+        #expect(try await !store.isValidCode(account: "default", code: "5555"))
+    }
+
+    @Test func aSecondConnectionSeesChangesWhileAnotherWrites() async throws {
+        let path = temporaryPath()
+        let server = try configuredStore(path: path)
+        let cli = try AcctcodesStore(path: path)
+        #expect(try await !server.isValidCode(account: "default", code: "4321"))
+        try cli.addCode(AccountCode(accountID: "default", code: "4321"))
+        #expect(try await server.isValidCode(account: "default", code: "4321"), "no restart needed")
+        // Reads go on while the other connection writes continuously.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for i in 0..<200 { try cli.addCode(AccountCode(accountID: "default", code: String(format: "%04d", 5000 + i))) }
+            }
+            group.addTask {
+                for _ in 0..<500 { _ = try await server.isValidCode(account: "default", code: "4321") }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try server.codeCount(account: "default") == 201)
+    }
+
+    @Test func lockedDatabaseGivesAClearErrorAndChangesNothing() throws {
+        let path = temporaryPath()
+        _ = try configuredStore(path: path)
+        var options = AcctcodesStore.Options()
+        options.busyTimeout = 0.2
+        let store = try AcctcodesStore(path: path, options: options)
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        locker.arguments = [path, "BEGIN EXCLUSIVE;", ".shell sleep 2", "COMMIT;"]
+        locker.standardOutput = FileHandle.nullDevice
+        try locker.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(throws: StoreError.locked) { try store.addCode(AccountCode(accountID: "default", code: "1111")) }
+        locker.waitUntilExit()
+        #expect(try store.code(account: "default", code: "1111") == nil)
+        try store.addCode(AccountCode(accountID: "default", code: "1111"))
+    }
+
+    @Test func brokenFileGivesAClearError() throws {
+        let path = temporaryPath()
+        try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: StoreError.self) { try AcctcodesStore(path: path) }
+        #expect(error?.description.hasPrefix("cannot open the database at \(path): ") == true)
+        #expect(error?.description.contains("not a database") == true)
+    }
+
+    @Test func unwritableLocationGivesAClearError() {
+        #expect(throws: StoreError.self) { try AcctcodesStore(path: "/nonexistent-dir/x/acctcodes.sqlite") }
+    }
+}

@@ -1,0 +1,61 @@
+import AccountCodes
+import Foundation
+import Testing
+@testable import Store
+
+@Suite struct UsageLogTests {
+    func entry(_ uniqueID: String, user: String = "1001", code: String? = nil, at date: Date = Date(), route: String = "outbound") -> UsageEntry {
+        UsageEntry(startedAt: date, route: route, accountID: "default", user: user, callerID: user, dialed: "011442079460000",
+                   callClass: "international", asked: "required", incorrectEntries: 0, result: code == nil ? "NOTREQUIRED" : "ACCEPTED",
+                   reason: "test", code: code, uniqueID: uniqueID, linkedID: uniqueID, channel: "PJSIP/\(user)-1")
+    }
+
+    @Test func appendsHangupTagAndTotals() async throws {
+        let store = try configuredStore()
+        try store.addCode(AccountCode(accountID: "default", code: "1234", description: "Acme"))
+        let writer = UsageLogWriter(store: store)
+        try await writer.append(entry("1.1", code: "1234"))
+        try await writer.append(entry("1.2", user: "1002", code: "1234"))
+        try await writer.append(entry("1.3"))
+        #expect(try await store.recordHangup(entry("1.1", route: "hangup"), endedAt: Date(), disposition: "ANSWERED", duration: 100, billsec: 61))
+        #expect(try await store.recordHangup(entry("1.2", route: "hangup"), endedAt: Date(), disposition: "ANSWERED", duration: 30, billsec: 20))
+        #expect(try await store.recordTag(entry("1.3", route: "tag"), code: "5678"))
+        #expect(try await !store.recordHangup(entry("9.9", route: "hangup"), endedAt: Date(), disposition: "NO ANSWER", duration: 5, billsec: 0))
+
+        let all = try store.usage(UsageFilter(accountID: "default"))
+        #expect(all.count == 4)
+        #expect(all[0].billsec == 61 && all[0].disposition == "ANSWERED")
+        #expect(all[2].billingCode == "5678")
+        #expect(all[3].route == "hangup")
+        #expect(try store.usage(UsageFilter(accountID: "default", user: "1002")).map(\.uniqueID) == ["1.2"])
+        #expect(try store.usage(UsageFilter(accountID: "default", code: "5678")).map(\.uniqueID) == ["1.3"])
+        let totals = try store.usageTotals(UsageFilter(accountID: "default"))
+        #expect(totals == [
+            CodeTotal(code: "1234", description: "Acme", calls: 2, billsec: 81, billableMinutes: 3),
+            CodeTotal(code: "5678", description: "", calls: 1, billsec: 0, billableMinutes: 0),
+        ])
+    }
+
+    @Test func dateRangeFilters() throws {
+        let store = try configuredStore()
+        let day: TimeInterval = 86_400
+        let base = Date(timeIntervalSince1970: 1_790_000_000)
+        try store.pool.write { db in
+            for i in 0..<5 { try AcctcodesStore.insertUsage(db, entry("d\(i)", at: base + Double(i) * day)) }
+        }
+        let middle = try store.usage(UsageFilter(accountID: "default", from: base + day, to: base + 3 * day))
+        #expect(middle.map(\.uniqueID) == ["d1", "d2"])
+    }
+
+    @Test func concurrentAppendsShareCommits() async throws {
+        let store = try configuredStore()
+        let writer = UsageLogWriter(store: store)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<500 { group.addTask { try await writer.append(self.entry("c.\(i)")) } }
+            try await group.waitForAll()
+        }
+        #expect(await writer.written == 500)
+        #expect(await writer.batches < 500, "concurrent entries were batched")
+        #expect(try store.usage(UsageFilter(accountID: "default")).count == 500)
+    }
+}
