@@ -9,6 +9,7 @@ struct Acctcodes: AsyncParsableCommand {
         Start the server with `acctcodes serve`, then point the dialplan at it:
           same => n,AGI(agi://127.0.0.1/outbound?user=${CALLERID(num)}&number=${EXTEN})
         """,
-        subcommands: [Serve.self]
+        subcommands: [Serve.self, AccountCommand.self, GroupCommand.self, UserCommand.self, CodeCommand.self,
+                      UsageCommand.self, ExplainCommand.self]
     )
 }

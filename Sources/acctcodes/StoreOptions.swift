@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Store
+
+/// Where the database is and which account a command works on.
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("SQLite database file (default: $ACCTCODES_DB, else ./acctcodes.sqlite).", valueName: "path"))
+    var db: String?
+
+    @Option(help: ArgumentHelp("Account (tenant) to work on.", valueName: "id"))
+    var account = "default"
+
+    var path: String { db ?? ProcessInfo.processInfo.environment["ACCTCODES_DB"] ?? "acctcodes.sqlite" }
+
+    func open() throws -> AcctcodesStore {
+        try AcctcodesStore(path: path)
+    }
+}
+
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+}
+
+/// `on`, `off` or `inherit` (clear the override) for a setting at group or user level.
+enum Toggle: String, ExpressibleByArgument, CaseIterable {
+    case on, off, inherit
+    var value: Bool? { self == .inherit ? nil : self == .on }
+}
+
+/// `on` or `off` for an account-level switch.
+enum Switch: String, ExpressibleByArgument, CaseIterable {
+    case on, off
+    var value: Bool { self == .on }
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.dateEncodingStrategy = .iso8601
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Left-aligned columns, for lists.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    for row in all {
+        print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            .trimmingCharacters(in: .whitespaces))
+    }
+}
+
+/// Comma-separated list option values: `415,628`.
+func commaList(_ text: String) -> [String] {
+    text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}

@@ -1,0 +1,127 @@
+import AccountCodes
+import ArgumentParser
+import Store
+
+struct UserCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Manage users (extensions): group, account codes on or off, custom settings.",
+        subcommands: [Add.self, Set.self, Enable.self, Disable.self, Reset.self, Remove.self, List.self]
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a user. Account codes start disabled unless --enabled is given.",
+            discussion: "Example: acctcodes user add 1001 --name Alice --group paralegals --enabled"
+        )
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The user's extension.") var ext: String
+        @Option(help: "Display name.") var name = ""
+        @Option(help: "Settings group.") var group: String?
+        @Flag(help: "Turn account codes on for this user now.") var enabled = false
+        @OptionGroup var overrides: OverrideOptions
+
+        func run() throws {
+            var user = User(accountID: store.account, extensionNumber: ext)
+            user.name = name
+            user.group = group
+            user.enabled = enabled
+            try overrides.apply(to: &user.overrides)
+            try store.open().saveUser(user, create: true)
+            print("added user \(ext)\(enabled ? "" : " (account codes disabled: acctcodes user enable \(ext))")")
+        }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a user's name, group or custom settings.",
+            discussion: """
+            "proceed after max retries" can be on for a user only when it is on for the account.
+            Example: acctcodes user set 1001 --group none --collection required --entry-timeout 8
+            """
+        )
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The user's extension.") var ext: String
+        @Option(help: "Display name.") var name: String?
+        @Option(help: "Settings group, or none.") var group: String?
+        @OptionGroup var overrides: OverrideOptions
+
+        func run() throws {
+            let db = try store.open()
+            var user = try requireUser(db, store.account, ext)
+            if let name { user.name = name }
+            if let group { user.group = group == "none" ? nil : group }
+            try overrides.apply(to: &user.overrides)
+            try db.saveUser(user, create: false)
+            print("saved user \(ext)")
+        }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Turn account codes on for users.", discussion: "Example: acctcodes user enable 1001 1002")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Extensions.") var exts: [String]
+        func run() throws { try setEnabled(store, exts, true) }
+    }
+
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Turn account codes off for users.", discussion: "Example: acctcodes user disable 1001")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Extensions.") var exts: [String]
+        func run() throws { try setEnabled(store, exts, false) }
+    }
+
+    struct Reset: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a user's custom settings: they follow their group and the account again.",
+            discussion: "Example: acctcodes user reset 1001"
+        )
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The user's extension.") var ext: String
+        func run() throws {
+            let db = try store.open()
+            var user = try requireUser(db, store.account, ext)
+            user.overrides = SettingsOverrides()
+            try db.saveUser(user, create: false)
+            print("reset user \(ext) to group and account settings")
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a user.", discussion: "Example: acctcodes user remove 1001")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The user's extension.") var ext: String
+        func run() throws {
+            try store.open().removeUser(account: store.account, extension: ext)
+            print("removed user \(ext)")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the account's users.", discussion: "Example: acctcodes user list")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var output: OutputOptions
+        func run() throws {
+            let users = try store.open().users(account: store.account)
+            if output.json { return try printJSON(users) }
+            printTable(["EXTENSION", "NAME", "GROUP", "CODES", "CUSTOM SETTINGS"], users.map {
+                [$0.extensionNumber, $0.name, $0.group ?? "-", $0.enabled ? "on" : "off", describe($0.overrides)]
+            })
+        }
+    }
+}
+
+func requireUser(_ db: AcctcodesStore, _ account: String, _ ext: String) throws -> User {
+    guard let user = try db.user(account: account, extension: ext) else { throw StoreError.notFound("user \(ext.debugDescription)") }
+    return user
+}
+
+func setEnabled(_ store: StoreOptions, _ exts: [String], _ enabled: Bool) throws {
+    let db = try store.open()
+    for ext in exts {
+        var user = try requireUser(db, store.account, ext)
+        user.enabled = enabled
+        try db.saveUser(user, create: false)
+        print("\(enabled ? "enabled" : "disabled") account codes for \(ext)")
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// Runs the built `acctcodes` executable against a database of its own.
+struct CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    let database: String
+
+    init() {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-cli-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        database = dir.appendingPathComponent("cli.sqlite").path
+    }
+
+    /// The executable sits beside the test bundle in the build folder.
+    static let executable: URL = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("acctcodes").path), dir.path != "/" {
+            dir.deleteLastPathComponent()
+        }
+        return dir.appendingPathComponent("acctcodes")
+    }()
+
+    @discardableResult
+    func run(_ arguments: [String], input: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["ACCTCODES_DB"] = database
+        process.environment = environment
+        let out = Pipe(), err = Pipe(), stdin = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = stdin
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Runs and requires success.
+    @discardableResult
+    func ok(_ arguments: [String], input: String? = nil) throws -> String {
+        let result = try run(arguments, input: input)
+        guard result.status == 0 else {
+            throw Failure(message: "acctcodes \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
+        }
+        return result.stdout
+    }
+
+    /// `explain --json`, decoded.
+    func explain(user: String, dial: String) throws -> [String: Any] {
+        let json = try ok(["explain", "--user", user, "--dial", dial, "--json"])
+        return try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+}
