@@ -79,3 +79,13 @@ public struct CallClassifier: Sendable {
         String(dialed.filter { !" -().\t".contains($0) })
     }
 }
+
+extension CallClassifier {
+    /// Whether a number is an emergency number, dialed bare or after any one-digit outside-line
+    /// prefix. Needs no account: used when the store cannot be read, so emergency calls still pass.
+    public static func looksLikeEmergency(_ dialed: String) -> Bool {
+        let number = clean(dialed)
+        return NumberingPlan.emergencyNumbers.contains(number)
+            || (number.count == 4 && number.first!.isNumber && NumberingPlan.emergencyNumbers.contains(String(number.dropFirst())))
+    }
+}

@@ -22,14 +22,16 @@ extension AcctcodesStore {
         ])
     }
 
-    /// Records a mid-call code on the call's latest entry; with none, the tag entry itself is the call's entry.
+    /// The call's entry is its latest `outbound` or `tag` row; `tag-attempt` and `hangup` rows are requests only.
+
+    /// Records a mid-call code on the call's entry; with none, the tag entry itself becomes the call's entry.
     /// Returns true when an existing entry was tagged.
     @discardableResult
     public func recordTag(_ entry: UsageEntry, code: String) async throws(StoreError) -> Bool {
         try await asyncWrite { db in
             try db.execute(sql: """
                 UPDATE usage SET tag_code = ?, tagged_at = ?
-                WHERE id = (SELECT MAX(id) FROM usage WHERE uniqueid = ? AND account_id = ?)
+                WHERE id = (SELECT MAX(id) FROM usage WHERE uniqueid = ? AND account_id = ? AND route IN ('outbound', 'tag'))
                 """, arguments: [code, entry.startedAt, entry.uniqueID, entry.accountID])
             if db.changesCount > 0 { return true }
             var own = entry
@@ -48,7 +50,7 @@ extension AcctcodesStore {
         try await asyncWrite { db in
             try db.execute(sql: """
                 UPDATE usage SET ended_at = ?, disposition = ?, duration = ?, billsec = ?
-                WHERE id = (SELECT MAX(id) FROM usage WHERE uniqueid = ? AND account_id = ?)
+                WHERE id = (SELECT MAX(id) FROM usage WHERE uniqueid = ? AND account_id = ? AND route IN ('outbound', 'tag'))
                 """, arguments: [endedAt, disposition, duration, billsec, entry.uniqueID, entry.accountID])
             if db.changesCount > 0 { return true }
             var own = entry

@@ -4,7 +4,8 @@ import Foundation
 public struct UsageEntry: Sendable, Equatable, Codable {
     public var id: Int64?
     public var startedAt: Date
-    /// `outbound`, `tag` (mid-call code with no outbound entry) or `hangup` (hangup with no outbound entry).
+    /// `outbound`; `tag` (a mid-call code on a call with no outbound entry); `tag-attempt` (a mid-call
+    /// request that set no code); `hangup` (a hangup with no entry to complete).
     public var route: String
     public var accountID: String
     public var user: String

@@ -1,13 +1,17 @@
 import ArgumentParser
+import CallFlows
 import FastAGIServer
+import Foundation
 import Logging
 import ServiceLifecycle
+import Store
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the FastAGI server.",
         discussion: """
-        With no options it listens on 127.0.0.1:4573 and accepts connections from loopback only.
+        With no options it listens on 127.0.0.1:4573, accepts connections from loopback only and keeps
+        its data in ./acctcodes.sqlite (or $ACCTCODES_DB). Routes: outbound, tag, hangup, ping.
         SIGINT or SIGTERM stops accepting and lets calls in flight finish (see --shutdown-grace).
 
         Example, Asterisk on another host of 10.0.0.0/8:
@@ -43,6 +47,27 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: ArgumentHelp("SQLite database file (default: $ACCTCODES_DB, else ./acctcodes.sqlite).", valueName: "path"))
+    var db: String?
+
+    @Option(help: "When the database fails during a call: closed (deny; emergency calls still pass) or open (allow, logged).")
+    var failMode: FailMode = .closed
+
+    @Option(help: ArgumentHelp("Use another sound file for a prompt, e.g. enter-code=custom/enter-code (repeatable). Prompts: \(PromptFiles.names.joined(separator: ", ")).", valueName: "name=file"))
+    var prompt: [String] = []
+
+    @Option(help: ArgumentHelp("Asterisk's sounds directory for the caller's language, to check at start that every prompt is installed (e.g. /var/lib/asterisk/sounds/en).", valueName: "dir"))
+    var soundsDir: String?
+
+    @Flag(help: "Do not send ANSWER before prompting (the dialplan plays prompts as early media with Progress()).")
+    var noAnswer = false
+
+    @Flag(help: "Play \"code accepted\" after a good code.")
+    var playAccepted = false
+
+    @Flag(help: "fsync every usage-log commit (survives power loss; by default a commit survives the process being killed).")
+    var fsync = false
+
     func validate() throws {
         for block in allow where AddressAllowList.Block(block) == nil {
             throw ValidationError("--allow \(block): not an address or CIDR block (e.g. 10.0.0.0/8)")
@@ -53,6 +78,21 @@ struct Serve: AsyncParsableCommand {
         }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
         guard maxLineLength >= 256 else { throw ValidationError("--max-line-length must be at least 256") }
+        _ = try flowConfiguration()
+    }
+
+    func flowConfiguration() throws -> CallFlowConfiguration {
+        var flows = CallFlowConfiguration()
+        flows.failMode = failMode
+        flows.answerBeforePrompt = !noAnswer
+        flows.playAccepted = playAccepted
+        for item in prompt {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[1].isEmpty, flows.prompts.set(parts[0], file: parts[1]) else {
+                throw ValidationError("--prompt \(item): expected NAME=FILE with NAME one of \(PromptFiles.names.joined(separator: ", "))")
+            }
+        }
+        return flows
     }
 
     func run() async throws {
@@ -68,7 +108,15 @@ struct Serve: AsyncParsableCommand {
         configuration.sessionTimeout = .seconds(sessionTimeout)
         configuration.shutdownGracePeriod = .seconds(shutdownGrace)
 
-        let router = AGIRouter.builtIn
+        var options = AcctcodesStore.Options()
+        options.fsyncEveryCommit = fsync
+        let path = db ?? ProcessInfo.processInfo.environment["ACCTCODES_DB"] ?? "acctcodes.sqlite"
+        let store = try AcctcodesStore(path: path, options: options)
+        logger.info("database ready", metadata: ["path": "\(path)"])
+        let flows = CallFlows(store: store, configuration: try flowConfiguration())
+        if let soundsDir { checkPrompts(flows.configuration.prompts, in: soundsDir, logger: logger) }
+        var router = AGIRouter.builtIn
+        flows.install(into: &router)
         let server = FastAGIServer(configuration: configuration, router: router, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: AGIService(server: server))],
@@ -78,6 +126,19 @@ struct Serve: AsyncParsableCommand {
         try await group.run()
     }
 }
+
+/// Missing prompts make `GET DATA` fail at once (like a hangup), so say so at start.
+func checkPrompts(_ prompts: PromptFiles, in directory: String, logger: Logger) {
+    let formats = ["ulaw", "alaw", "sln", "sln16", "gsm", "wav", "WAV", "g722", "g729", "opus"]
+    for (name, file) in prompts.files.sorted(by: { $0.key < $1.key }) {
+        let found = formats.contains { FileManager.default.fileExists(atPath: "\(directory)/\(file).\($0)") }
+        if !found {
+            logger.warning("prompt \(name) is missing: no \(directory)/\(file).{ulaw,sln,gsm,wav,...}; callers will be cut off at that prompt")
+        }
+    }
+}
+
+extension FailMode: ExpressibleByArgument {}
 
 /// Runs the server until a shutdown signal, then drains it.
 struct AGIService: Service {

@@ -1,0 +1,49 @@
+import AccountCodes
+
+/// What the store failing during a call does to that call.
+public enum FailMode: String, Sendable, CaseIterable {
+    /// Refuse the call (emergency calls still go through). The safe default against toll fraud.
+    case closed
+    /// Let the call through with `ACCTCODE_REASON=store-unavailable`, logged as a warning.
+    case open
+}
+
+/// The sound files the flows play, as Asterisk names them (no extension), by prompt name.
+public struct PromptFiles: Sendable, Equatable {
+    public static let names = ["enter-code", "enter-code-or-pound", "invalid-try-again", "code-accepted", "denied", "enter-tag-code"]
+
+    /// Prompt name to file; defaults are the shipped `sounds/` installed as `acctcodes/<name>`.
+    public private(set) var files: [String: String] = Dictionary(uniqueKeysWithValues: names.map { ($0, "acctcodes/\($0)") })
+
+    public init() {}
+
+    /// Replaces one prompt's file; false for an unknown prompt name.
+    public mutating func set(_ name: String, file: String) -> Bool {
+        guard files[name] != nil else { return false }
+        files[name] = file
+        return true
+    }
+
+    public var codeAccepted: String { files["code-accepted"]! }
+
+    func file(for prompt: Prompt) -> String {
+        switch prompt {
+        case .enterCode: files["enter-code"]!
+        case .enterCodeOrPound: files["enter-code-or-pound"]!
+        case .invalidTryAgain: files["invalid-try-again"]!
+        case .enterTagCode: files["enter-tag-code"]!
+        }
+    }
+}
+
+public struct CallFlowConfiguration: Sendable {
+    public var prompts = PromptFiles()
+    public var failMode: FailMode = .closed
+    /// Send `ANSWER` before the first prompt, as most account-code dialplans expect. Off when the
+    /// dialplan plays prompts as early media (`Progress()`) instead.
+    public var answerBeforePrompt = true
+    /// Play "code accepted" after a good code (one more round trip and a second of audio).
+    public var playAccepted = false
+
+    public init() {}
+}

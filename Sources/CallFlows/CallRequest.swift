@@ -1,0 +1,34 @@
+import AGI
+import Foundation
+import Store
+
+/// Who is calling what, from the AGI URL's query with the environment as fallback:
+/// `agi://host/outbound?account=A&user=U&number=N&linkedid=L`.
+struct CallRequest: Sendable {
+    var account: String
+    var user: String
+    var callerID: String
+    var number: String
+    var uniqueID: String
+    var linkedID: String
+    var channel: String
+    var startedAt = Date()
+
+    init(_ environment: AGIEnvironment) {
+        let p = environment.script.parameters
+        account = p["account"].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        callerID = environment.callerID ?? ""
+        user = p["user"].flatMap { $0.isEmpty ? nil : $0 } ?? callerID
+        number = p["number"].flatMap { $0.isEmpty ? nil : $0 } ?? environment.extensionValue
+        uniqueID = environment.uniqueID
+        linkedID = p["linkedid"].flatMap { $0.isEmpty ? nil : $0 } ?? environment.uniqueID
+        channel = environment.channel
+    }
+
+    func entry(route: String, callClass: String, asked: String, incorrectEntries: Int, result: String, reason: String,
+               code: String?) -> UsageEntry {
+        UsageEntry(startedAt: startedAt, route: route, accountID: account, user: user, callerID: callerID, dialed: number,
+                   callClass: callClass, asked: asked, incorrectEntries: incorrectEntries, result: result, reason: reason,
+                   code: code, uniqueID: uniqueID, linkedID: linkedID, channel: channel)
+    }
+}
