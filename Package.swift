@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "FastAGIServerTests", dependencies: ["FastAGIServer", "FakeAsterisk", "AGI", logging] + nio),
         .testTarget(name: "StoreTests", dependencies: ["Store", "AccountCodes"]),
         .testTarget(name: "CallFlowsTests", dependencies: ["CallFlows", "FakeAsterisk", "Store", "AccountCodes", "FastAGIServer", logging]),
-        .testTarget(name: "CLITests", dependencies: ["acctcodes", "Store", "AccountCodes"]),
+        .testTarget(name: "CLITests", dependencies: ["acctcodes", "Store", "AccountCodes", "FakeAsterisk"]),
     ],
     swiftLanguageModes: [.v6]
 )

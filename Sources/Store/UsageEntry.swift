@@ -82,4 +82,12 @@ public struct CodeTotal: Sendable, Equatable, Codable {
     public var billsec: Int
     /// Each call's billable seconds rounded up to a whole minute, summed.
     public var billableMinutes: Int
+
+    public init(code: String, description: String, calls: Int, billsec: Int, billableMinutes: Int) {
+        self.code = code
+        self.description = description
+        self.calls = calls
+        self.billsec = billsec
+        self.billableMinutes = billableMinutes
+    }
 }

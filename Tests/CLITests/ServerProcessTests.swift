@@ -1,0 +1,105 @@
+import FakeAsterisk
+import Foundation
+import Store
+import Testing
+
+/// Runs `acctcodes serve` as its own process, as an admin would.
+final class ServerProcess {
+    let process = Process()
+    let port: Int
+    let stderr = Pipe()
+
+    init(cli: CLI, extra: [String] = []) throws {
+        port = Int.random(in: 20_000...60_000)
+        process.executableURL = CLI.executable
+        process.arguments = ["serve", "--db", cli.database, "--listen", "127.0.0.1:\(port)"] + extra
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Waits until `ping` answers.
+    func ready() async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if let record = try? await FakeAsteriskClient(port: port).run(SessionEnvironment(script: "ping")),
+               record[variable: "ACCTCODES_PING"] == "pong" { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw CLI.Failure(message: "server did not start")
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+
+    var log: String { String(decoding: stderr.fileHandleForReading.availableData, as: UTF8.self) }
+}
+
+/// Asterisk's side, killing the server the moment it is told the call may go ahead.
+struct KillOnAllow: AsteriskSide {
+    var inner: AsteriskResponder
+    let pid: Int32
+
+    mutating func respond(to line: String) -> AsteriskAction {
+        if line == "SET VARIABLE ACCTCODE_ALLOW 1" { kill(pid, SIGKILL) }
+        return inner.respond(to: line)
+    }
+
+    func finish(into record: inout SessionRecord) { inner.finish(into: &record) }
+}
+
+@Suite(.serialized) struct ServerProcessTests {
+    static func configured() throws -> CLI {
+        let cli = CLI()
+        try cli.ok(["account", "set", "--code-length", "4", "--allow-account-codes", "on", "--calls-requiring-codes", "international"])
+        try cli.ok(["code", "add", "1234", "--description", "Acme"])
+        try cli.ok(["account", "set", "--validate-when-dialed", "on"])
+        try cli.ok(["user", "add", "1001", "--enabled"])
+        return cli
+    }
+
+    @Test func entryIsInTheLogWhenTheServerIsKilledRightAfterAllowing() async throws {
+        let cli = try Self.configured()
+        let server = try ServerProcess(cli: cli)
+        defer { server.stop() }
+        try await server.ready()
+        var environment = SessionEnvironment(script: "outbound?user=1001&number=011442079460000")
+        environment.uniqueID = "killed.1"
+        let side = KillOnAllow(inner: AsteriskResponder(script: CallScript(keypresses: ["1234#"])), pid: server.process.processIdentifier)
+        _ = try await FakeAsteriskClient(port: server.port).run(preamble: environment.wireText, side: side)
+        server.process.waitUntilExit()
+        #expect(server.process.terminationReason == .uncaughtSignal)
+        let entries = try AcctcodesStore(path: cli.database).usage(UsageFilter(accountID: "default"))
+        #expect(entries.map(\.uniqueID) == ["killed.1"])
+        #expect(entries.first?.result == "ACCEPTED" && entries.first?.code == "1234")
+    }
+
+    /// The README's quick start: serve, configure, `acctcodes call` for a wrong then a right code, usage list.
+    @Test func quickStartWorks() async throws {
+        let cli = try Self.configured()
+        let server = try ServerProcess(cli: cli)
+        defer { server.stop() }
+        try await server.ready()
+        let out = try cli.ok(["call", "--server", "127.0.0.1:\(server.port)", "--user", "1001", "--dial", "011442079460000",
+                              "--digits", "9999#,1234#"])
+        #expect(out.contains("S> GET DATA acctcodes/invalid-try-again 5000 4"))
+        #expect(out.contains("result: ACCEPTED, allow=1, class=international, reason=code-valid, code=1234"))
+        let usage = try cli.ok(["usage", "list"])
+        let line = usage.split(separator: "\n").first { $0.contains("011442079460000") }.map { $0.split(separator: " ") }
+        #expect(line?.dropFirst(2) == ["011442079460000", "international", "ACCEPTED", "1234", "1", "-"])
+    }
+
+    @Test func sigtermDrainsAndExitsCleanly() async throws {
+        let cli = try Self.configured()
+        let server = try ServerProcess(cli: cli, extra: ["--sounds-dir", "/nonexistent"])
+        try await server.ready()
+        server.process.terminate()
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        let log = server.log
+        #expect(log.contains("prompt enter-code is missing"))
+        #expect(log.contains("stopped"))
+    }
+}

@@ -1,0 +1,84 @@
+import AccountCodes
+import CallFlows
+import FakeAsterisk
+import FastAGIServer
+import Foundation
+import Logging
+import Store
+
+/// A configured store and a real server with the account-code routes on a free loopback port.
+struct FlowHarness {
+    let store: AcctcodesStore
+    let server: FastAGIServer
+    let port: Int
+
+    /// Account: 4-digit codes, 3 retries, dial digit 9, international and premium need a code, optional collection otherwise.
+    /// Users: 1001 enabled; 1002 disabled; 1003 enabled in group `local-only` (permission local).
+    static func make(failMode: FailMode = .closed, configure: (inout Account) -> Void = { _ in }) async throws -> FlowHarness {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-flow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let store = try AcctcodesStore(path: dir.appendingPathComponent("flows.sqlite").path)
+        var account = Account(id: "default")
+        account.codeLength = 4
+        account.maxRetries = 3
+        account.defaults.allowAccountCodes = true
+        account.defaults.callsRequiringCodes = [.international, .premium]
+        account.defaults.collection = .optional
+        account.plan.outboundDialDigit = "9"
+        try store.saveAccount(account)
+        _ = try store.importCodes(account: "default", csv: "code,description,active\n1234,Acme,1\n0042,Widget,1\n5555,Old,0\n")
+        account.defaults.validateWhenDialed = true
+        configure(&account)
+        try store.saveAccount(account)
+        var group = SettingsGroup(accountID: "default", name: "local-only")
+        group.permission = .local
+        try store.saveGroup(group, create: true)
+        for (ext, enabled, group) in [("1001", true, nil), ("1002", false, nil), ("1003", true, "local-only")] as [(String, Bool, String?)] {
+            var user = User(accountID: "default", extensionNumber: ext)
+            user.enabled = enabled
+            user.group = group
+            try store.saveUser(user, create: true)
+        }
+        var flowConfiguration = CallFlowConfiguration()
+        flowConfiguration.failMode = failMode
+        let flows = CallFlows(store: store, configuration: flowConfiguration)
+        var router = AGIRouter.builtIn
+        flows.install(into: &router)
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.shutdownGracePeriod = .seconds(2)
+        var logger = Logger(label: "flows-test")
+        logger.logLevel = .critical
+        let server = FastAGIServer(configuration: configuration, router: router, logger: logger)
+        let port = try await server.start().port!
+        return FlowHarness(store: store, server: server, port: port)
+    }
+
+    func call(_ route: String = "outbound", user: String = "1001", dial: String, keys: [String] = [], hangupAt: Int? = nil,
+              style: CallScript.HangupStyle = .sighup, uniqueID: String = UUID().uuidString, extra: String = "",
+              variables: [String: String] = [:], dead: Bool = false) async throws -> SessionRecord {
+        var environment = SessionEnvironment(script: "\(route)?user=\(user)&number=\(dial.replacingOccurrences(of: "+", with: "%2B"))\(extra)")
+        environment.callerID = user
+        environment.extensionValue = dial
+        environment.uniqueID = uniqueID
+        let script = CallScript(keypresses: keys, hangupAtCommand: hangupAt, hangupStyle: style, variables: variables, startsDead: dead)
+        let record = try await FakeAsteriskClient(port: port, sessionTimeout: .seconds(20)).run(environment, script: script)
+        // Handlers finish their bookkeeping after the socket closes.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while server.activeSessions > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        return record
+    }
+
+    func entries() throws -> [UsageEntry] { try store.usage(UsageFilter(accountID: "default")) }
+
+    func stop() async { await server.shutdown() }
+
+    /// Runs SQL on the database from another process, the way an outage or a bad admin would.
+    func sqlite(_ sql: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [store.path, sql]
+        try process.run()
+        process.waitUntilExit()
+    }
+}
