@@ -1,5 +1,8 @@
 import CallFlows
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 
 /// The dialplan, the features lines and the prompts must match what the server does.
@@ -39,5 +42,20 @@ import Testing
         for file in played { #expect(PromptFiles().files.values.contains(file), "\(file) is a shipped prompt") }
         let features = try Self.read("dialplan/features-acctcodes.conf")
         #expect(features.contains("acctcode => *8,self,AGI(agi://127.0.0.1:4573/tag)"))
+    }
+
+    @Test func labScenariosAreWellFormedAndPlayShippedDTMF() throws {
+        let lab = "\(Self.root)/dialplan/lab"
+        let scenarios = try FileManager.default.contentsOfDirectory(atPath: lab).filter { $0.hasSuffix(".xml") }.sorted()
+        #expect(scenarios == ["code-accepted.xml", "emergency.xml", "max-retries-denied.xml", "optional-skip.xml"])
+        for name in scenarios {
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(lab)/\(name)"))
+            let parser = XMLParser(data: data)
+            #expect(parser.parse(), "\(name): \(String(describing: parser.parserError))")
+            let text = String(decoding: data, as: UTF8.self)
+            for match in text.matches(of: /dtmf_2833_([a-z0-9]+)\.pcap/) {
+                #expect(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "pound", "star"].contains(String(match.1)))
+            }
+        }
     }
 }
