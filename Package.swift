@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Sans-IO: the FastAGI wire format as values and pure functions.
@@ -41,7 +42,15 @@ let package = Package(
                 "AGI", "AccountCodes", "FastAGIServer", "Store", "CallFlows", "FakeAsterisk", logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ] + nio
+        ),
+        // Benchmarks live apart from tests and print their figures (see Benchmarks/run.sh).
+        .executableTarget(
+            name: "acctcodes-bench",
+            dependencies: ["AGI", "AccountCodes", "Store", .product(name: "Histogram", package: "hdrhistogram-swift"),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/AcctcodesBench"
         ),
         .testTarget(name: "AGITests", dependencies: ["AGI"]),
         .testTarget(name: "AccountCodesTests", dependencies: ["AccountCodes"]),

@@ -26,8 +26,8 @@ public enum RuleViolation: Error, Equatable, CustomStringConvertible {
 
 /// The rules every change to accounts, groups, users and codes must pass.
 public enum SettingsRules {
-    /// Checks an account change against its stored state. `codeCount` is how many codes it has.
-    public static func check(account new: Account, previous old: Account?, codeCount: Int) throws(RuleViolation) {
+    /// Checks an account change against its stored state. `hasCodes`: the account has at least one code.
+    public static func check(account new: Account, previous old: Account?, hasCodes: Bool) throws(RuleViolation) {
         if let length = new.codeLength {
             guard (3...7).contains(length) else { throw .codeLengthOutOfRange(length) }
         }
@@ -35,15 +35,15 @@ public enum SettingsRules {
         guard (1...9).contains(new.maxRetries) else { throw .maxRetriesOutOfRange(new.maxRetries) }
         try check(new.defaults.entryTimeout)
         if new.defaults.allowAccountCodes, new.codeLength == nil { throw .codeLengthNotSet }
-        if new.defaults.validateWhenDialed, !(old?.defaults.validateWhenDialed ?? false), codeCount == 0 {
+        if new.defaults.validateWhenDialed, !(old?.defaults.validateWhenDialed ?? false), !hasCodes {
             throw .validationWithoutCodes
         }
     }
 
     /// Checks a group's or user's overrides; users also may not exceed the account on "proceed".
-    public static func check(overrides: SettingsOverrides, isUser: Bool, account: Account, codeCount: Int) throws(RuleViolation) {
+    public static func check(overrides: SettingsOverrides, isUser: Bool, account: Account, hasCodes: Bool) throws(RuleViolation) {
         if let timeout = overrides.entryTimeout { try check(timeout) }
-        if overrides.validateWhenDialed == true, codeCount == 0 { throw .validationWithoutCodes }
+        if overrides.validateWhenDialed == true, !hasCodes { throw .validationWithoutCodes }
         if isUser, overrides.proceedAfterMaxRetries == true, !account.defaults.proceedAfterMaxRetries {
             throw .userProceedNotAllowedByAccount
         }

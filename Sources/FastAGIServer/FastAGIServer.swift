@@ -78,7 +78,8 @@ public final class FastAGIServer: Sendable {
 
     private func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
         var connectionLogger = logger
-        connectionLogger[metadataKey: "peer"] = "\(channel.remoteAddress.map { "\($0)" } ?? "?")"
+        // Formatted only if a line is logged: most sessions log one line at info, none at warning.
+        connectionLogger[metadataKey: "peer"] = channel.remoteAddress.map { .stringConvertible($0) } ?? "?"
         guard configuration.allowList.allows(channel.remoteAddress) else {
             connectionLogger.warning("refused: address not in the allow list")
             return channel.close()

@@ -1,6 +1,7 @@
 import AccountCodes
 import Foundation
 import GRDB
+import Synchronization
 
 /// The SQLite store shared by the server and the CLI. WAL mode lets one writer and many readers
 /// work at once across processes; every change runs in one transaction, checked by the rules.
@@ -60,7 +61,22 @@ public final class AcctcodesStore: Sendable {
 
 // MARK: - JSON columns
 
+/// Settings columns hold JSON. Decoding it is most of the cost of reading a call's setup, and the
+/// text rarely changes, so decoded values are kept by their exact text: a changed row decodes anew.
 enum JSONColumn {
+    private static let cache = Mutex<[String: any Sendable]>([:])
+    private static let cacheLimit = 4096
+
+    static func decodeCached<T: Decodable & Sendable>(_ type: T.Type, _ text: String) throws -> T {
+        if let hit = cache.withLock({ $0[text] }) as? T { return hit }
+        let value = try decode(type, text)
+        cache.withLock { cache in
+            if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[text] = value
+        }
+        return value
+    }
+
     static func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

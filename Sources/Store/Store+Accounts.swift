@@ -19,8 +19,7 @@ extension AcctcodesStore {
     public func saveAccount(_ account: Account, enableAllUsers: Bool = false) throws(StoreError) -> Int {
         try write { db in
             let previous = try Self.fetchAccount(db, account.id)
-            let codeCount = try Self.codeCount(db, account.id)
-            try SettingsRules.check(account: account, previous: previous, codeCount: codeCount)
+            try SettingsRules.check(account: account, previous: previous, hasCodes: try Self.hasCodes(db, account.id))
             try db.execute(sql: """
                 INSERT INTO account (id, name, code_length, max_retries, settings, plan) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, code_length = excluded.code_length,
@@ -39,7 +38,7 @@ extension AcctcodesStore {
     }
 
     static func fetchAccount(_ db: GRDB.Database, _ id: String) throws -> Account? {
-        try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [id]).map(decodeAccount)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM account WHERE id = ?"), arguments: [id]).map(decodeAccount)
     }
 
     static func requireAccount(_ db: GRDB.Database, _ id: String) throws -> Account {
@@ -53,9 +52,14 @@ extension AcctcodesStore {
         var account = Account(id: row["id"], name: row["name"])
         account.codeLength = row["code_length"]
         account.maxRetries = row["max_retries"]
-        account.defaults = try JSONColumn.decode(Settings.self, row["settings"])
-        account.plan = try JSONColumn.decode(NumberingPlan.self, row["plan"])
+        account.defaults = try JSONColumn.decodeCached(Settings.self, row["settings"])
+        account.plan = try JSONColumn.decodeCached(NumberingPlan.self, row["plan"])
         return account
+    }
+
+    /// Whether the account has any code: an index probe, where a count would scan a million rows.
+    static func hasCodes(_ db: GRDB.Database, _ accountID: String) throws -> Bool {
+        try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM code WHERE account_id = ?)"), arguments: [accountID]) ?? false
     }
 
     static func codeCount(_ db: GRDB.Database, _ accountID: String) throws -> Int {

@@ -19,6 +19,8 @@ extension AcctcodesStore {
         try await asyncRead { db in try Self.callSetup(db, accountID, ext, dialed) }
     }
 
+    /// The same on the calling thread, as the server does: these reads take microseconds and
+    /// never wait on a writer (WAL), so a hop to GRDB's reader queue would cost more than the read.
     public func callSetupNow(account accountID: String, user ext: String, dialed: String) throws(StoreError) -> CallSetup {
         try read { db in try Self.callSetup(db, accountID, ext, dialed) }
     }

@@ -29,7 +29,7 @@ extension AcctcodesStore {
             let stored = try Self.requireAccount(db, account)
             try db.execute(sql: "DELETE FROM code WHERE account_id = ? AND code = ?", arguments: [account, code])
             if db.changesCount == 0 { throw StoreError.notFound("code \(code)") }
-            if stored.defaults.validateWhenDialed, try Self.codeCount(db, account) == 0 {
+            if stored.defaults.validateWhenDialed, try !Self.hasCodes(db, account) {
                 throw StoreError.rule(.validationWithoutCodes)
             }
         }
@@ -57,6 +57,11 @@ extension AcctcodesStore {
     /// Whether a code exists and is active in the account: the validation lookup on every call.
     public func isValidCode(account: String, code: String) async throws(StoreError) -> Bool {
         try await asyncRead { db in try Self.isValidCode(db, account, code) }
+    }
+
+    /// The same lookup on the calling thread: no hop to GRDB's reader queue and back.
+    public func isValidCodeNow(account: String, code: String) throws(StoreError) -> Bool {
+        try read { db in try Self.isValidCode(db, account, code) }
     }
 
     static func isValidCode(_ db: GRDB.Database, _ account: String, _ code: String) throws -> Bool {

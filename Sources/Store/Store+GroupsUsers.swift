@@ -23,7 +23,7 @@ extension AcctcodesStore {
             if create, exists { throw StoreError.alreadyExists("group \(group.name.debugDescription)") }
             if !create, !exists { throw StoreError.notFound("group \(group.name.debugDescription)") }
             try SettingsRules.check(overrides: group.overrides, isUser: false, account: account,
-                                    codeCount: try Self.codeCount(db, group.accountID))
+                                    hasCodes: try Self.hasCodes(db, group.accountID))
             try db.execute(sql: """
                 INSERT OR REPLACE INTO settings_group (account_id, name, overrides, permission) VALUES (?, ?, ?, ?)
                 """, arguments: [group.accountID, group.name, try JSONColumn.encode(group.overrides), group.permission.rawValue])
@@ -43,13 +43,13 @@ extension AcctcodesStore {
     }
 
     static func fetchGroup(_ db: GRDB.Database, _ account: String, _ name: String) throws -> SettingsGroup? {
-        try Row.fetchOne(db, sql: "SELECT * FROM settings_group WHERE account_id = ? AND name = ?", arguments: [account, name])
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM settings_group WHERE account_id = ? AND name = ?"), arguments: [account, name])
             .map(decodeGroup)
     }
 
     static func decodeGroup(_ row: Row) throws -> SettingsGroup {
         var group = SettingsGroup(accountID: row["account_id"], name: row["name"])
-        group.overrides = try JSONColumn.decode(SettingsOverrides.self, row["overrides"])
+        group.overrides = try JSONColumn.decodeCached(SettingsOverrides.self, row["overrides"])
         group.permission = CallPermission(rawValue: row["permission"]) ?? .internal
         return group
     }
@@ -83,7 +83,7 @@ extension AcctcodesStore {
         if let group = user.group, try fetchGroup(db, user.accountID, group) == nil {
             throw StoreError.notFound("group \(group.debugDescription)")
         }
-        try SettingsRules.check(overrides: user.overrides, isUser: true, account: account, codeCount: try codeCount(db, user.accountID))
+        try SettingsRules.check(overrides: user.overrides, isUser: true, account: account, hasCodes: try hasCodes(db, user.accountID))
         try db.execute(sql: """
             INSERT OR REPLACE INTO user (account_id, extension, name, group_name, enabled, overrides) VALUES (?, ?, ?, ?, ?, ?)
             """, arguments: [user.accountID, user.extensionNumber, user.name, user.group, user.enabled,
@@ -98,12 +98,12 @@ extension AcctcodesStore {
     }
 
     static func fetchUser(_ db: GRDB.Database, _ account: String, _ ext: String) throws -> User? {
-        try Row.fetchOne(db, sql: "SELECT * FROM user WHERE account_id = ? AND extension = ?", arguments: [account, ext])
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM user WHERE account_id = ? AND extension = ?"), arguments: [account, ext])
             .map(decodeUser)
     }
 
     static func isExtension(_ db: GRDB.Database, _ account: String, _ ext: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM user WHERE account_id = ? AND extension = ?", arguments: [account, ext]) ?? false
+        try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM user WHERE account_id = ? AND extension = ?"), arguments: [account, ext]) ?? false
     }
 
     static func decodeUser(_ row: Row) throws -> User {
@@ -111,7 +111,7 @@ extension AcctcodesStore {
         user.name = row["name"]
         user.group = row["group_name"]
         user.enabled = row["enabled"]
-        user.overrides = try JSONColumn.decode(SettingsOverrides.self, row["overrides"])
+        user.overrides = try JSONColumn.decodeCached(SettingsOverrides.self, row["overrides"])
         return user
     }
 }

@@ -10,6 +10,6 @@ struct Acctcodes: AsyncParsableCommand {
           same => n,AGI(agi://127.0.0.1/outbound?user=${CALLERID(num)}&number=${EXTEN})
         """,
         subcommands: [Serve.self, AccountCommand.self, GroupCommand.self, UserCommand.self, CodeCommand.self,
-                      UsageCommand.self, ExplainCommand.self, CallCommand.self]
+                      UsageCommand.self, ExplainCommand.self, CallCommand.self, LoadCommand.self]
     )
 }

@@ -3,6 +3,8 @@ import CallFlows
 import FastAGIServer
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Store
 
@@ -97,6 +99,11 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = bootstrapLogging(level: logLevel)
+        // Route handlers then run on the event-loop threads that own their sockets: a command's
+        // round trip no longer crosses threads (measured: see BENCHMARKS.md).
+        if !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
+            logger.debug("Swift concurrency keeps its own executor")
+        }
         var configuration = ServerConfiguration()
         configuration.host = listen.host
         configuration.port = listen.port

@@ -54,23 +54,23 @@ import Testing
     @Test(arguments: [2, 8, 0, -1])
     func codeLengthMustBe3To7(length: Int) {
         #expect(throws: RuleViolation.codeLengthOutOfRange(length)) {
-            try SettingsRules.check(account: Self.account(length: length), previous: nil, codeCount: 0)
+            try SettingsRules.check(account: Self.account(length: length), previous: nil, hasCodes: false)
         }
     }
 
     @Test(arguments: [3, 7])
     func codeLengthBoundsAreAccepted(length: Int) throws {
-        try SettingsRules.check(account: Self.account(length: length), previous: nil, codeCount: 0)
+        try SettingsRules.check(account: Self.account(length: length), previous: nil, hasCodes: false)
     }
 
     @Test func codeLengthNeverChangesOnceSet() throws {
         #expect(throws: RuleViolation.codeLengthLocked(current: 4)) {
-            try SettingsRules.check(account: Self.account(length: 5), previous: Self.account(length: 4), codeCount: 0)
+            try SettingsRules.check(account: Self.account(length: 5), previous: Self.account(length: 4), hasCodes: false)
         }
         #expect(throws: RuleViolation.codeLengthLocked(current: 4)) {
-            try SettingsRules.check(account: Self.account(length: nil), previous: Self.account(length: 4), codeCount: 0)
+            try SettingsRules.check(account: Self.account(length: nil), previous: Self.account(length: 4), hasCodes: false)
         }
-        try SettingsRules.check(account: Self.account(length: 4), previous: Self.account(length: nil), codeCount: 0)
+        try SettingsRules.check(account: Self.account(length: 4), previous: Self.account(length: nil), hasCodes: false)
     }
 
     @Test(arguments: [0, 10])
@@ -78,27 +78,27 @@ import Testing
         var account = Self.account()
         account.maxRetries = retries
         #expect(throws: RuleViolation.maxRetriesOutOfRange(retries)) {
-            try SettingsRules.check(account: account, previous: nil, codeCount: 0)
+            try SettingsRules.check(account: account, previous: nil, hasCodes: false)
         }
     }
 
     @Test func allowingCodesNeedsALength() {
         var account = Self.account(length: nil)
         account.defaults.allowAccountCodes = true
-        #expect(throws: RuleViolation.codeLengthNotSet) { try SettingsRules.check(account: account, previous: nil, codeCount: 0) }
+        #expect(throws: RuleViolation.codeLengthNotSet) { try SettingsRules.check(account: account, previous: nil, hasCodes: false) }
     }
 
     @Test func validationNeedsCodes() throws {
         var account = Self.account()
         account.defaults.validateWhenDialed = true
         #expect(throws: RuleViolation.validationWithoutCodes) {
-            try SettingsRules.check(account: account, previous: Self.account(), codeCount: 0)
+            try SettingsRules.check(account: account, previous: Self.account(), hasCodes: false)
         }
-        try SettingsRules.check(account: account, previous: Self.account(), codeCount: 1)
+        try SettingsRules.check(account: account, previous: Self.account(), hasCodes: true)
         var overrides = SettingsOverrides()
         overrides.validateWhenDialed = true
         #expect(throws: RuleViolation.validationWithoutCodes) {
-            try SettingsRules.check(overrides: overrides, isUser: false, account: account, codeCount: 0)
+            try SettingsRules.check(overrides: overrides, isUser: false, account: account, hasCodes: false)
         }
     }
 
@@ -106,12 +106,12 @@ import Testing
         var overrides = SettingsOverrides()
         overrides.proceedAfterMaxRetries = true
         #expect(throws: RuleViolation.userProceedNotAllowedByAccount) {
-            try SettingsRules.check(overrides: overrides, isUser: true, account: Self.account(), codeCount: 1)
+            try SettingsRules.check(overrides: overrides, isUser: true, account: Self.account(), hasCodes: true)
         }
-        try SettingsRules.check(overrides: overrides, isUser: false, account: Self.account(), codeCount: 1)
+        try SettingsRules.check(overrides: overrides, isUser: false, account: Self.account(), hasCodes: true)
         var allowing = Self.account()
         allowing.defaults.proceedAfterMaxRetries = true
-        try SettingsRules.check(overrides: overrides, isUser: true, account: allowing, codeCount: 1)
+        try SettingsRules.check(overrides: overrides, isUser: true, account: allowing, hasCodes: true)
     }
 
     @Test(arguments: ["123", "12345", "12a4", "+123", "１２３４", " 123", ""])

@@ -1,0 +1,120 @@
+import AGI
+import AccountCodes
+import ArgumentParser
+import Foundation
+import Histogram
+import Store
+
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "acctcodes-bench",
+        abstract: "acctcodes micro-benchmarks and the benchmark store seed. Prints figures; asserts nothing.",
+        subcommands: [Seed.self, Lookup.self, Core.self]
+    )
+}
+
+/// Seeds the standard benchmark store: one account, users 1000..., codes 0000000.. of 7 digits.
+struct Seed: ParsableCommand {
+    @Option var db: String
+    @Option var users = 1000
+    @Option var codes = 1_000_000
+
+    func run() throws {
+        let store = try AcctcodesStore(path: db)
+        var account = Account(id: "default")
+        account.codeLength = 7
+        account.maxRetries = 3
+        account.defaults.allowAccountCodes = true
+        account.defaults.callsRequiringCodes = [.international, .premium]
+        account.defaults.collection = .optional
+        try store.saveAccount(account)
+        let started = ContinuousClock.now
+        var csv = "code,description,active\n"
+        csv.reserveCapacity(codes * 24)
+        for i in 0..<codes { csv += "\(Self.code(i)),Client \(i),1\n" }
+        let summary = try store.importCodes(account: "default", csv: csv)
+        print("imported \(summary.added + summary.updated) codes in \(ContinuousClock.now - started)")
+        account.defaults.validateWhenDialed = true
+        try store.saveAccount(account)
+        for i in 0..<users {
+            var user = User(accountID: "default", extensionNumber: String(1000 + i))
+            user.enabled = true
+            try store.saveUser(user, create: true)
+        }
+        print("seeded \(users) users; valid code for load: \(Self.code(1234))")
+    }
+
+    static func code(_ i: Int) -> String {
+        let digits = String(i)
+        return String(repeating: "0", count: max(0, 7 - digits.count)) + digits
+    }
+}
+
+/// Code lookup latency in a large store: the validation every prompted call makes.
+struct Lookup: AsyncParsableCommand {
+    @Option var db: String
+    @Option var iterations = 200_000
+
+    func run() async throws {
+        let store = try AcctcodesStore(path: db)
+        let count = try store.codeCount(account: "default")
+        var generator = SystemRandomNumberGenerator()
+        print("code lookup in \(count) codes, \(iterations) lookups each (half of them misses):")
+        for (name, synchronous) in [("on the caller's thread (what the server uses)", true), ("through GRDB's async API", false)] {
+            // Nanoseconds, so sub-microsecond differences show.
+            var histogram = Histogram<UInt64>(highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .three)
+            var hits = 0
+            let clock = ContinuousClock()
+            let started = clock.now
+            for _ in 0..<iterations {
+                let code = Seed.code(Int.random(in: 0..<(count * 2), using: &generator))
+                let before = clock.now
+                let valid = synchronous ? try store.isValidCodeNow(account: "default", code: code)
+                    : try await store.isValidCode(account: "default", code: code)
+                let took = clock.now - before
+                if valid { hits += 1 }
+                _ = histogram.record(UInt64(took.components.seconds * 1_000_000_000 + took.components.attoseconds / 1_000_000_000))
+            }
+            let elapsed = clock.now - started
+            let us = { (ns: UInt64) in String(format: "%.1f", Double(ns) / 1000) }
+            print("  \(name): p50 \(us(histogram.valueAtPercentile(50))) us  p99 \(us(histogram.valueAtPercentile(99))) us  "
+                + "p99.9 \(us(histogram.valueAtPercentile(99.9))) us  mean \(String(format: "%.1f", histogram.mean / 1000)) us, "
+                + "\(String(format: "%.0f", Double(iterations) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)))/s, \(hits) hits")
+        }
+    }
+}
+
+/// The sans-IO core: classifier, decision, wire parsing and encoding, per operation.
+struct Core: ParsableCommand {
+    @Option var iterations = 1_000_000
+
+    func run() throws {
+        var plan = NumberingPlan()
+        plan.localAreaCodes = ["415", "628"]
+        let classifier = CallClassifier(plan: plan)
+        let numbers = ["011442079460000", "2125550100", "4155550100", "911", "18005550100", "19005551234", "5550100"]
+        measure("classify a number") { i in _ = classifier.classify(numbers[i % numbers.count]) }
+        var account = Account(id: "default")
+        account.codeLength = 4
+        account.defaults.allowAccountCodes = true
+        account.defaults.callsRequiringCodes = [.international]
+        let effective = EffectiveSettings(account: account.defaults, group: nil, groupPermission: .national, user: nil)
+        measure("decide a call") { _ in _ = CallDecision.decide(callClass: .international, settings: effective, userEnabled: true, account: account) }
+        let lines = ["200 result=1234", "200 result= (timeout)", "200 result=1 (value (x))", "200 result=0 endpos=3520"]
+        measure("parse a reply line") { i in
+            var parser = ReplyParser()
+            _ = try? parser.feed(lines[i % lines.count])
+        }
+        measure("encode a command") { _ in _ = try? AGICommand.setVariable("ACCTCODE_REASON", "code-valid").encodedLine() }
+    }
+
+    func measure(_ name: String, _ body: (Int) -> Void) {
+        let clock = ContinuousClock()
+        let started = clock.now
+        for i in 0..<iterations { body(i) }
+        let elapsed = clock.now - started
+        let nanos = (Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9) / Double(iterations)
+        print(String(format: "%-22@ %8.1f ns/op", name as NSString, nanos))
+    }
+}
