@@ -29,7 +29,11 @@ echo "seeding 1,000,000 codes..." >&2
 "$bin/acctcodes-bench" seed --db "$work/bench.sqlite" >&2
 code=0001234
 
-wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+# Waits for a listening socket without connecting: an empty probe connection wedges panoramisk.
+wait_port() {
+  local hex; hex=$(printf ':%04X ' "$1")
+  for _ in $(seq 1 400); do grep -q "$hex.* 0A " /proc/net/tcp && return 0; sleep 0.05; done; return 1
+}
 start_server() { # name port
   case "$1" in
     acctcodes) "$bin/acctcodes" serve --db "$work/bench.sqlite" --listen "127.0.0.1:$2" --log-level warning --max-connections 20000 2>"$work/serve.log" & ;;

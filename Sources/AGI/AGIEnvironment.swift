@@ -6,6 +6,8 @@ public struct AGIEnvironment: Sendable, Equatable {
     /// Every `name: value` pair, in the order received.
     public private(set) var pairs: [(name: String, value: String)]
     private var index: [String: String]
+    /// `agi_network_script` split into a route and its URL-decoded query parameters, parsed once.
+    public private(set) var script = AGIScript(route: "")
 
     public init(pairs: [(name: String, value: String)] = []) {
         self.pairs = []
@@ -16,7 +18,9 @@ public struct AGIEnvironment: Sendable, Equatable {
     public mutating func append(name: String, value: String) {
         pairs.append((name, value))
         // First value wins if a name repeats; a repeat is not something Asterisk sends.
-        if index[name] == nil { index[name] = value }
+        guard index[name] == nil else { return }
+        index[name] = value
+        if name == "agi_network_script" { script = AGIScript(value) }
     }
 
     public subscript(name: String) -> String? { index[name] }
@@ -35,9 +39,6 @@ public struct AGIEnvironment: Sendable, Equatable {
         }
         return numbered.sorted { $0.0 < $1.0 }.map(\.1)
     }
-
-    /// `agi_network_script` split into a route and its URL-decoded query parameters.
-    public var script: AGIScript { AGIScript(self["agi_network_script"] ?? "") }
 
     public var uniqueID: String { self["agi_uniqueid"] ?? "" }
     public var channel: String { self["agi_channel"] ?? "" }

@@ -52,9 +52,11 @@ public struct ReplyParser: Sendable {
     public init() {}
 
     /// Feeds one line without its terminator. Returns `nil` while a multi-line reply is incomplete.
+    /// Works on the UTF-8 bytes: this runs once per command, on every call.
     public mutating func feed(_ line: String) throws(ParseError) -> AGIInboundEvent? {
+        let bytes = line.utf8
         if var usage = usageLines {
-            if line.hasPrefix("520 ") || line == "520" {
+            if bytes.starts(with: "520 ".utf8) || line == "520" {
                 usageLines = nil
                 return .reply(.usage(usage))
             }
@@ -64,14 +66,11 @@ public struct ReplyParser: Sendable {
             return nil
         }
         if line == "HANGUP" { return .hangup }
-        if line.hasPrefix("520-") {
+        if bytes.starts(with: "520-".utf8) {
             usageLines = []
             return nil
         }
-        guard line.utf8.count >= 3, let code = Int(line.prefix(3)),
-              line.utf8.count == 3 || line.dropFirst(3).first == " " else {
-            throw .malformed(line)
-        }
+        guard let code = Self.statusCode(bytes) else { throw .malformed(line) }
         switch code {
         case 200: return .reply(try Self.parseSuccess(line))
         case 100: return .progress(line)
@@ -82,22 +81,37 @@ public struct ReplyParser: Sendable {
         }
     }
 
+    /// Three digits, then a space or the end of the line.
+    static func statusCode(_ bytes: String.UTF8View) -> Int? {
+        var iterator = bytes.makeIterator()
+        var code = 0
+        for _ in 0..<3 {
+            guard let byte = iterator.next(), byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            code = code * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        let next = iterator.next()
+        return next == nil || next == UInt8(ascii: " ") ? code : nil
+    }
+
     static func parseSuccess(_ line: String) throws(ParseError) -> AGIReply {
-        let body = line.dropFirst(4)
-        guard body.hasPrefix("result=") else { throw .malformed(line) }
-        let afterResult = body.dropFirst(7)
-        let result = afterResult.prefix { $0 != " " }
-        var rest = afterResult.dropFirst(result.count)
-        if rest.first == " " { rest = rest.dropFirst() }
+        let prefix = "200 result=".utf8
+        let bytes = line.utf8
+        guard bytes.starts(with: prefix) else { throw .malformed(line) }
+        let resultStart = bytes.index(bytes.startIndex, offsetBy: prefix.count)
+        let resultEnd = bytes[resultStart...].firstIndex(of: UInt8(ascii: " ")) ?? bytes.endIndex
+        let result = String(line[resultStart..<resultEnd])
+        guard resultEnd != bytes.endIndex else { return .success(result: result, data: nil, endpos: nil, rest: "") }
+        let restStart = bytes.index(after: resultEnd)
+        let rest = line[restStart...]
         var data: String?
-        var endpos: Int?
-        if rest.first == "(", let close = rest.lastIndex(of: ")") {
+        if rest.utf8.first == UInt8(ascii: "("), let close = rest.utf8.lastIndex(of: UInt8(ascii: ")")) {
             // A value may itself hold parentheses: it runs to the last ')'.
-            data = String(rest[rest.index(after: rest.startIndex)..<close])
+            data = String(line[bytes.index(after: restStart)..<close])
         }
+        var endpos: Int?
         if let range = rest.firstRange(of: "endpos=") {
-            endpos = Int(rest[range.upperBound...].prefix { $0.isNumber })
+            endpos = Int(rest[range.upperBound...].prefix { $0.isASCII && $0.isNumber })
         }
-        return .success(result: String(result), data: data, endpos: endpos, rest: String(rest))
+        return .success(result: result, data: data, endpos: endpos, rest: String(rest))
     }
 }

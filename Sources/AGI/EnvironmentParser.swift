@@ -47,13 +47,14 @@ public struct EnvironmentParser: Sendable {
         bytes += line.utf8.count + 1
         guard lines <= limits.maxLines else { throw .tooManyLines(limits.maxLines) }
         guard bytes <= limits.maxBytes else { throw .tooLarge(limits.maxBytes) }
-        guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else {
+        let utf8 = line.utf8
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")), colon != utf8.startIndex else {
             throw .malformedLine(line)
         }
-        var value = line[line.index(after: colon)...]
+        var valueStart = utf8.index(after: colon)
         // Asterisk writes "name: value"; a bare "name:" is taken as empty.
-        if value.first == " " { value = value.dropFirst() }
-        environment.append(name: String(line[..<colon]), value: String(value))
+        if valueStart != utf8.endIndex, utf8[valueStart] == UInt8(ascii: " ") { valueStart = utf8.index(after: valueStart) }
+        environment.append(name: String(line[..<colon]), value: String(line[valueStart...]))
         return .needMore
     }
 }

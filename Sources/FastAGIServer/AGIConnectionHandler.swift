@@ -17,7 +17,8 @@ final class AGIConnectionHandler: ChannelInboundHandler {
     private struct Pending {
         let command: String
         let promise: EventLoopPromise<AGIReply>
-        let timeout: Scheduled<Void>
+        let deadline: NIODeadline
+        let timeout: Duration
     }
 
     private let configuration: ServerConfiguration
@@ -28,7 +29,12 @@ final class AGIConnectionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var pending: Pending?
     private var replyParser = ReplyParser()
-    private var deadline: Scheduled<Void>?
+    /// One timer per connection watches every deadline (environment, session, reply). It is
+    /// re-armed lazily when it fires early, instead of a timer scheduled and cancelled per command.
+    private var watchdog: Scheduled<Void>?
+    private var watchdogDeadline = NIODeadline.distantFuture
+    private var environmentDeadline = NIODeadline.distantFuture
+    private var sessionDeadline = NIODeadline.distantFuture
     private var connection: AGIConnection?
 
     init(configuration: ServerConfiguration, router: AGIRouter, sessions: SessionTracker, logger: Logger) {
@@ -44,10 +50,43 @@ final class AGIConnectionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.environmentTimeout.timeAmount) { [weak self] in
-            self?.abort("environment not received within \(self?.configuration.environmentTimeout ?? .zero)")
-        }
+        environmentDeadline = .now() + configuration.environmentTimeout.timeAmount
+        arm(at: environmentDeadline, context: context)
         context.fireChannelActive()
+    }
+
+    private func arm(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        watchdogDeadline = deadline
+        watchdog = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            self?.watchdogFired(context: context)
+        }
+    }
+
+    /// Brings the watchdog forward when a deadline falls before the one it is armed for.
+    private func armIfSooner(_ deadline: NIODeadline, context: ChannelHandlerContext) {
+        guard watchdog == nil || deadline < watchdogDeadline else { return }
+        watchdog?.cancel()
+        arm(at: deadline, context: context)
+    }
+
+    private func watchdogFired(context: ChannelHandlerContext) {
+        watchdog = nil
+        let now = NIODeadline.now()
+        switch state {
+        case .closed:
+            return
+        case .environment:
+            if now >= environmentDeadline { return abort("environment not received within \(configuration.environmentTimeout)") }
+            arm(at: environmentDeadline, context: context)
+        case .running:
+            if now >= sessionDeadline { return abort("session exceeded \(configuration.sessionTimeout)") }
+            if let pending, now >= pending.deadline {
+                self.pending = nil
+                pending.promise.fail(AGICallError.replyTimeout(command: pending.command))
+                return abort("no reply within \(pending.timeout) to \(pending.command)")
+            }
+            arm(at: min(sessionDeadline, pending?.deadline ?? sessionDeadline), context: context)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -86,11 +125,11 @@ final class AGIConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         state = .closed
-        deadline?.cancel()
+        watchdog?.cancel()
+        watchdog = nil
         connection?.markHungUp()
         if let pending {
             self.pending = nil
-            pending.timeout.cancel()
             pending.promise.fail(AGICallError.connectionClosed)
         }
         context.fireChannelInactive()
@@ -107,13 +146,10 @@ final class AGIConnectionHandler: ChannelInboundHandler {
             promise.fail(AGICallError.protocolViolation("a command is already waiting for its reply"))
             return
         }
-        let scheduled = context.eventLoop.assumeIsolated().scheduleTask(in: timeout.timeAmount) { [weak self] in
-            guard let self, let pending = self.pending else { return }
-            self.pending = nil
-            pending.promise.fail(AGICallError.replyTimeout(command: pending.command))
-            self.abort("no reply within \(timeout) to \(pending.command)")
-        }
-        pending = Pending(command: line, promise: promise, timeout: scheduled)
+        let deadline = NIODeadline.now() + timeout.timeAmount
+        pending = Pending(command: line, promise: promise, deadline: deadline, timeout: timeout)
+        // Usually the watchdog is already due sooner than this reply: then no timer work at all.
+        armIfSooner(deadline, context: context)
         var buffer = context.channel.allocator.buffer(capacity: line.utf8.count + 1)
         buffer.writeString(line)
         buffer.writeInteger(UInt8(ascii: "\n"))
@@ -142,13 +178,11 @@ final class AGIConnectionHandler: ChannelInboundHandler {
                 return
             }
             self.pending = nil
-            pending.timeout.cancel()
             pending.promise.succeed(reply)
         }
     }
 
     private func start(_ environment: AGIEnvironment, context: ChannelHandlerContext) {
-        deadline?.cancel()
         state = .running
         let script = environment.script
         logger[metadataKey: "uniqueid"] = "\(environment.uniqueID)"
@@ -160,9 +194,8 @@ final class AGIConnectionHandler: ChannelInboundHandler {
         }
         let connection = AGIConnection(handler: self, eventLoop: context.eventLoop, replyTimeout: configuration.replyTimeout)
         self.connection = connection
-        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.sessionTimeout.timeAmount) { [weak self] in
-            self?.abort("session exceeded \(self?.configuration.sessionTimeout ?? .zero)")
-        }
+        sessionDeadline = .now() + configuration.sessionTimeout.timeAmount
+        armIfSooner(sessionDeadline, context: context)
         let call = AGICall(environment: environment, logger: logger, connection: connection)
         sessions.run(call: call, route: route)
     }

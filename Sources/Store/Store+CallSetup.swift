@@ -21,8 +21,10 @@ extension AcctcodesStore {
 
     /// The same on the calling thread, as the server does: these reads take microseconds and
     /// never wait on a writer (WAL), so a hop to GRDB's reader queue would cost more than the read.
+    /// Its reads run without a transaction: an admin change landing between them can at worst
+    /// pair a user with a group just removed, which reads as no group.
     public func callSetupNow(account accountID: String, user ext: String, dialed: String) throws(StoreError) -> CallSetup {
-        try read { db in try Self.callSetup(db, accountID, ext, dialed) }
+        try quickRead { db in try Self.callSetup(db, accountID, ext, dialed) }
     }
 
     static func callSetup(_ db: GRDB.Database, _ accountID: String, _ ext: String, _ dialed: String) throws -> CallSetup {

@@ -61,7 +61,7 @@ extension AcctcodesStore {
 
     /// The same lookup on the calling thread: no hop to GRDB's reader queue and back.
     public func isValidCodeNow(account: String, code: String) throws(StoreError) -> Bool {
-        try read { db in try Self.isValidCode(db, account, code) }
+        try quickRead { db in try Self.isValidCode(db, account, code) }
     }
 
     static func isValidCode(_ db: GRDB.Database, _ account: String, _ code: String) throws -> Bool {

@@ -91,6 +91,23 @@ struct KillOnAllow: AsteriskSide {
         #expect(line?.dropFirst(2) == ["011442079460000", "international", "ACCEPTED", "1234", "1", "-"])
     }
 
+    @Test func loadCommandReportsThroughputAndLatency() async throws {
+        let cli = try Self.configured()
+        let server = try ServerProcess(cli: cli)
+        defer { server.stop() }
+        try await server.ready()
+        let out = try cli.ok(["load", "--server", "127.0.0.1:\(server.port)", "--concurrency", "4", "--duration", "1",
+                              "--digits", "1234#", "--json"])
+        let report = try JSONSerialization.jsonObject(with: Data(out.utf8)) as! [String: Any]
+        let sessions = try #require(report["sessions"] as? Int)
+        #expect(sessions > 0)
+        #expect(report["errors"] as? Int == 0)
+        #expect((report["results"] as? [String: Int])?["ACCEPTED"] == sessions)
+        #expect(((report["commandMicroseconds"] as? [String: Int])?["p99"] ?? 0) > 0)
+        let logged = try AcctcodesStore(path: cli.database).usage(UsageFilter(accountID: "default")).count
+        #expect(logged == sessions, "every session is in the usage log")
+    }
+
     @Test func sigtermDrainsAndExitsCleanly() async throws {
         let cli = try Self.configured()
         let server = try ServerProcess(cli: cli, extra: ["--sounds-dir", "/nonexistent"])

@@ -156,7 +156,7 @@ import Testing
             let holders = [RawPeer(port: port), RawPeer(port: port)]
             async let a = holders[0].exchange(["agi_network: yes\n"], wait: .seconds(2))
             async let b = holders[1].exchange(["agi_network: yes\n"], wait: .seconds(2))
-            try await Task.sleep(for: .milliseconds(200))
+            while server.openConnections < 2 { try await Task.sleep(for: .milliseconds(5)) }
             let start = ContinuousClock.now
             let third = try await RawPeer(port: port).exchange([], wait: .seconds(2))
             #expect(third.closedByServer)
