@@ -51,3 +51,18 @@ public struct SessionEnvironment: Sendable {
         pairs.map { "\($0.0): \($0.1)\n" }.joined() + "\n"
     }
 }
+
+extension SessionEnvironment {
+    /// A call from `user` dialing `dial`, as the shipped dialplan sends it to a route
+    /// (`route?account=..&user=..&number=..`, the number URI-encoded as `URIENCODE` does).
+    public static func call(route: String, account: String, user: String, dial: String, uniqueID: String,
+                            extraQuery: [String] = []) -> SessionEnvironment {
+        let query = ["account=\(account)", "user=\(user)", "number=\(dial.split(separator: "+", omittingEmptySubsequences: false).joined(separator: "%2B"))"] + extraQuery
+        var environment = SessionEnvironment(script: "\(route)?\(query.joined(separator: "&"))")
+        environment.callerID = user
+        environment.extensionValue = dial
+        environment.uniqueID = uniqueID
+        environment.channel = "PJSIP/\(user)-00000001"
+        return environment
+    }
+}

@@ -24,14 +24,10 @@ struct CallCommand: AsyncParsableCommand {
     @Option(help: "Billable seconds to report, for --route hangup.") var billsec = 0
 
     func run() async throws {
-        var query = ["account=\(account)", "user=\(user)", "number=\(dial.replacingOccurrences(of: "+", with: "%2B"))"]
-        if route == "hangup" { query += ["disposition=ANSWERED", "duration=\(billsec + 5)", "billsec=\(billsec)"] }
-        var environment = SessionEnvironment(script: "\(route)?\(query.joined(separator: "&"))")
+        let hangupQuery = route == "hangup" ? ["disposition=ANSWERED", "duration=\(billsec + 5)", "billsec=\(billsec)"] : []
+        var environment = SessionEnvironment.call(route: route, account: account, user: user, dial: dial, uniqueID: uniqueid,
+                                                  extraQuery: hangupQuery)
         environment.host = server.description
-        environment.callerID = user
-        environment.extensionValue = dial
-        environment.uniqueID = uniqueid
-        environment.channel = "PJSIP/\(user)-00000001"
         let keys = digits.isEmpty ? [] : digits.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         let script = CallScript(keypresses: keys, hangupAtCommand: hangupAfter, startsDead: route == "hangup")
         let record: SessionRecord

@@ -39,7 +39,6 @@ struct LoadCommand: AsyncParsableCommand {
         let keys = digits.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         let script = CallScript(keypresses: keys, stallAtCommand: holdAt, startsDead: route == "hangup")
         if holdAt != nil { return try await hold(client: client, script: script) }
-        let query = "\(route)?account=\(account)&user=\(user)&number=\(dial.replacingOccurrences(of: "+", with: "%2B"))"
         let start = ContinuousClock.now
         let deadline = start + .seconds(duration)
         let totals = try await withThrowingTaskGroup(of: LoadTotals.self) { tasks in
@@ -49,10 +48,8 @@ struct LoadCommand: AsyncParsableCommand {
                     var n = 0
                     while ContinuousClock.now < deadline {
                         n += 1
-                        var environment = SessionEnvironment(script: query)
-                        environment.uniqueID = "1790000000.\(worker)-\(n)"
-                        environment.callerID = user
-                        environment.extensionValue = dial
+                        let environment = SessionEnvironment.call(route: route, account: account, user: user, dial: dial,
+                                                                  uniqueID: "1790000000.\(worker)-\(n)")
                         do {
                             totals.add(try await client.run(environment, script: script), route: route)
                         } catch {
@@ -78,14 +75,11 @@ struct LoadCommand: AsyncParsableCommand {
 extension LoadCommand {
     /// Opens `concurrency` calls that stop at `--hold-at` and stay there for `--duration`.
     func hold(client: FakeAsteriskClient, script: CallScript) async throws {
-        let query = "\(route)?account=\(account)&user=\(user)&number=\(dial.replacingOccurrences(of: "+", with: "%2B"))"
         let held = try await withThrowingTaskGroup(of: Bool.self) { tasks in
             for worker in 0..<concurrency {
                 tasks.addTask {
-                    var environment = SessionEnvironment(script: query)
-                    environment.uniqueID = "1790000000.hold-\(worker)"
-                    environment.callerID = user
-                    environment.extensionValue = dial
+                    let environment = SessionEnvironment.call(route: route, account: account, user: user, dial: dial,
+                                                              uniqueID: "1790000000.hold-\(worker)")
                     // Held to the end means the server kept the call waiting the whole time.
                     return (try? await client.run(environment, script: script))?.ending == .timedOut
                 }

@@ -57,10 +57,8 @@ struct FlowHarness {
     func call(_ route: String = "outbound", user: String = "1001", dial: String, keys: [String] = [], hangupAt: Int? = nil,
               style: CallScript.HangupStyle = .sighup, uniqueID: String = UUID().uuidString, extra: String = "",
               variables: [String: String] = [:], dead: Bool = false) async throws -> SessionRecord {
-        var environment = SessionEnvironment(script: "\(route)?user=\(user)&number=\(dial.replacingOccurrences(of: "+", with: "%2B"))\(extra)")
-        environment.callerID = user
-        environment.extensionValue = dial
-        environment.uniqueID = uniqueID
+        let environment = SessionEnvironment.call(route: route, account: "default", user: user, dial: dial, uniqueID: uniqueID,
+                                                  extraQuery: extra.split(separator: "&").map(String.init))
         let script = CallScript(keypresses: keys, hangupAtCommand: hangupAt, hangupStyle: style, variables: variables, startsDead: dead)
         let record = try await FakeAsteriskClient(port: port, sessionTimeout: .seconds(20)).run(environment, script: script)
         // Handlers finish their bookkeeping after the socket closes.
