@@ -19,16 +19,17 @@ final class AGIConnection: Sendable {
     func markHungUp() { hungUp.store(true, ordering: .relaxed) }
 
     func send(line: String, timeout: Duration?) async throws(AGICallError) -> AGIReply {
-        let promise = eventLoop.makePromise(of: AGIReply.self)
         let bound = timeout ?? replyTimeout
-        eventLoop.execute { [handler] in handler.value.write(line: line, timeout: bound, promise: promise) }
-        do {
-            return try await promise.futureResult.get()
-        } catch let error as AGICallError {
-            throw error
-        } catch {
-            throw .connectionClosed
+        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<AGIReply, AGICallError>, Never>) in
+            // Route handlers usually run on this very event loop (serve installs NIO as Swift's
+            // executor): then the command is written at once, with no hop and no promise.
+            if eventLoop.inEventLoop {
+                handler.value.write(line: line, timeout: bound, reply: continuation)
+            } else {
+                eventLoop.execute { [handler] in handler.value.write(line: line, timeout: bound, reply: continuation) }
+            }
         }
+        return try result.get()
     }
 
     func close() {

@@ -14,9 +14,12 @@ final class AGIConnectionHandler: ChannelInboundHandler {
         case closed
     }
 
+    typealias Reply = UnsafeContinuation<Result<AGIReply, AGICallError>, Never>
+
+    /// The command waiting for its reply. Whoever takes it out of `pending` resumes it, exactly once.
     private struct Pending {
         let command: String
-        let promise: EventLoopPromise<AGIReply>
+        let reply: Reply
         let deadline: NIODeadline
         let timeout: Duration
     }
@@ -82,7 +85,7 @@ final class AGIConnectionHandler: ChannelInboundHandler {
             if now >= sessionDeadline { return abort("session exceeded \(configuration.sessionTimeout)") }
             if let pending, now >= pending.deadline {
                 self.pending = nil
-                pending.promise.fail(AGICallError.replyTimeout(command: pending.command))
+                pending.reply.resume(returning: .failure(.replyTimeout(command: pending.command)))
                 return abort("no reply within \(pending.timeout) to \(pending.command)")
             }
             arm(at: min(sessionDeadline, pending?.deadline ?? sessionDeadline), context: context)
@@ -130,24 +133,24 @@ final class AGIConnectionHandler: ChannelInboundHandler {
         connection?.markHungUp()
         if let pending {
             self.pending = nil
-            pending.promise.fail(AGICallError.connectionClosed)
+            pending.reply.resume(returning: .failure(.connectionClosed))
         }
         context.fireChannelInactive()
     }
 
     // MARK: Commands from the route handler
 
-    func write(line: String, timeout: Duration, promise: EventLoopPromise<AGIReply>) {
+    func write(line: String, timeout: Duration, reply: Reply) {
         guard case .running = state, let context else {
-            promise.fail(AGICallError.connectionClosed)
+            reply.resume(returning: .failure(.connectionClosed))
             return
         }
         guard pending == nil else {
-            promise.fail(AGICallError.protocolViolation("a command is already waiting for its reply"))
+            reply.resume(returning: .failure(.protocolViolation("a command is already waiting for its reply")))
             return
         }
         let deadline = NIODeadline.now() + timeout.timeAmount
-        pending = Pending(command: line, promise: promise, deadline: deadline, timeout: timeout)
+        pending = Pending(command: line, reply: reply, deadline: deadline, timeout: timeout)
         // Usually the watchdog is already due sooner than this reply: then no timer work at all.
         armIfSooner(deadline, context: context)
         var buffer = context.channel.allocator.buffer(capacity: line.utf8.count + 1)
@@ -178,7 +181,7 @@ final class AGIConnectionHandler: ChannelInboundHandler {
                 return
             }
             self.pending = nil
-            pending.promise.succeed(reply)
+            pending.reply.resume(returning: .success(reply))
         }
     }
 
