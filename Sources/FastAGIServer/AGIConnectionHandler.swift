@@ -150,7 +150,7 @@ final class AGIConnectionHandler: ChannelInboundHandler {
             return
         }
         let deadline = NIODeadline.now() + timeout.timeAmount
-        pending = Pending(command: line, reply: reply, deadline: deadline, timeout: timeout)
+        pending = Pending(command: Self.redacted(line), reply: reply, deadline: deadline, timeout: timeout)
         // Usually the watchdog is already due sooner than this reply: then no timer work at all.
         armIfSooner(deadline, context: context)
         var buffer = context.channel.allocator.buffer(capacity: line.utf8.count + 1)
@@ -201,6 +201,14 @@ final class AGIConnectionHandler: ChannelInboundHandler {
         armIfSooner(sessionDeadline, context: context)
         let call = AGICall(environment: environment, logger: logger, connection: connection)
         sessions.run(call: call, route: route)
+    }
+
+    /// The command without its values, for logs and errors: a `SET VARIABLE ACCTCODE` value is an
+    /// account code, and codes never reach a log.
+    static func redacted(_ line: String) -> String {
+        let words = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
+        let keep = words.first == "SET" || words.first == "GET" ? 3 : 2
+        return words.prefix(keep).joined(separator: " ")
     }
 
     /// Ends the connection because of something the peer did (or failed to do).
