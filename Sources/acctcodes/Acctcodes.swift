@@ -6,10 +6,11 @@ struct Acctcodes: AsyncParsableCommand {
         commandName: "acctcodes",
         abstract: "Account codes for Asterisk: a FastAGI server and the admin tools around it.",
         discussion: """
-        Start the server with `acctcodes serve`, #include dialplan/acctcodes.conf in Asterisk, and
-        route outbound calls through its routine:
-          exten => _9X.,1,Gosub(acctcodes-outbound,s,1(${EXTEN},PJSIP/${EXTEN:1}@trunk))
-        Try it without a PBX: acctcodes call --user 1001 --dial 011442079460000 --digits 1234#
+        Start the server: acctcodes serve
+        Include dialplan/acctcodes.conf in Asterisk; route outbound calls through:
+          Gosub(acctcodes-outbound,s,1(${EXTEN},PJSIP/${EXTEN:1}@trunk))
+        Try it without a PBX:
+          acctcodes call --user 1001 --dial 011442079460000 --digits 1234#
         """,
         subcommands: [Serve.self, AccountCommand.self, GroupCommand.self, UserCommand.self, CodeCommand.self,
                       UsageCommand.self, ExplainCommand.self, CallCommand.self, LoadCommand.self]
