@@ -7,11 +7,14 @@ public struct CallFlows: Sendable {
     public let store: AcctcodesStore
     public let usageLog: UsageLogWriter
     public let configuration: CallFlowConfiguration
+    /// Takes the entries the database refuses; `nil` leaves only the server's log for them.
+    public let spool: UsageSpool?
 
-    public init(store: AcctcodesStore, configuration: CallFlowConfiguration = CallFlowConfiguration()) {
+    public init(store: AcctcodesStore, configuration: CallFlowConfiguration = CallFlowConfiguration(), spool: UsageSpool? = nil) {
         self.store = store
         self.usageLog = UsageLogWriter(store: store)
         self.configuration = configuration
+        self.spool = spool
     }
 
     public func install(into router: inout AGIRouter) {
@@ -20,14 +23,43 @@ public struct CallFlows: Sendable {
         router.add("hangup") { call in try await HangupFlow(flows: self, call: call).run() }
     }
 
-    /// Writes an entry before the answer goes back; returns false (and logs the entry whole) if it could not.
+    /// Writes an entry durably before the answer goes back: to the usage log, or else to the spool.
+    /// Returns false only when neither took it (the entry is then in the server's log, whole).
     func record(_ entry: UsageEntry, logger: Logger) async -> Bool {
         do {
             try await usageLog.append(entry)
-            return true
         } catch {
+            return spoolFailure(entry, error: error, logger: logger)
+        }
+        await replaySpool(logger: logger)
+        return true
+    }
+
+    /// After the database refused an entry: the spool keeps it; failing that, the server's log does.
+    @discardableResult
+    func spoolFailure(_ entry: UsageEntry, error: any Error, logger: Logger) -> Bool {
+        guard let spool else {
             logger.error("usage log write failed: \(error)", metadata: Self.metadata(entry))
             return false
+        }
+        do {
+            try spool.append(entry)
+            logger.warning("usage log write failed: \(error); entry kept in \(spool.path)")
+            return true
+        } catch let spoolError {
+            logger.error("usage log write failed: \(error); spool failed too: \(spoolError)", metadata: Self.metadata(entry))
+            return false
+        }
+    }
+
+    /// Once the database takes writes again, spooled entries move into the usage log.
+    public func replaySpool(logger: Logger) async {
+        guard let spool, spool.hasEntries else { return }
+        do {
+            let moved = try await spool.replay(into: store)
+            if moved > 0 { logger.info("moved \(moved) spooled entries into the usage log") }
+        } catch {
+            logger.warning("spooled entries stay in \(spool.path): \(error)")
         }
     }
 

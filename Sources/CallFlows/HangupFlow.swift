@@ -32,7 +32,12 @@ struct HangupFlow {
                                                              duration: duration, billsec: billsec)
             call.outcome = matched ? "RECORDED" : "NO_ENTRY"
         } catch {
-            flows.logFailure(entry, error: error, logger: call.logger)
+            var ended = entry
+            ended.endedAt = Date()
+            ended.disposition = disposition ?? "UNKNOWN"
+            ended.duration = duration
+            ended.billsec = billsec
+            flows.spoolFailure(ended, error: error, logger: call.logger)
             call.outcome = "FAILED"
         }
     }

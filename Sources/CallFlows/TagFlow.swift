@@ -42,7 +42,7 @@ struct TagFlow {
         do {
             try await flows.store.recordTag(entry, code: code)
         } catch {
-            flows.logFailure(entry, error: error, logger: call.logger)
+            flows.spoolFailure(entry, error: error, logger: call.logger)
         }
         call.outcome = "TAGGED"
         try await call.setVariable("CHANNEL(accountcode)", code)
@@ -61,10 +61,3 @@ struct TagFlow {
     }
 }
 
-extension CallFlows {
-    func logFailure(_ entry: UsageEntry, error: any Error, logger: Logger) {
-        logger.error("usage log write failed: \(error)", metadata: Self.metadata(entry))
-    }
-}
-
-import Logging

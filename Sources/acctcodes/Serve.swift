@@ -120,7 +120,10 @@ struct Serve: AsyncParsableCommand {
         let path = db ?? ProcessInfo.processInfo.environment["ACCTCODES_DB"] ?? "acctcodes.sqlite"
         let store = try AcctcodesStore(path: path, options: options)
         logger.info("database ready", metadata: ["path": "\(path)"])
-        let flows = CallFlows(store: store, configuration: try flowConfiguration())
+        // Entries the database refuses wait here, beside it, and move in once it takes writes again.
+        let spool = UsageSpool(path: path + ".spool.jsonl")
+        let flows = CallFlows(store: store, configuration: try flowConfiguration(), spool: spool)
+        await flows.replaySpool(logger: logger)
         if let soundsDir { checkPrompts(flows.configuration.prompts, in: soundsDir, logger: logger) }
         var router = AGIRouter.builtIn
         flows.install(into: &router)

@@ -108,6 +108,21 @@ struct KillOnAllow: AsteriskSide {
         #expect(logged == sessions, "every session is in the usage log")
     }
 
+    @Test func serveMovesALeftoverSpoolIntoTheLogAtStart() async throws {
+        let cli = try Self.configured()
+        let spool = UsageSpool(path: cli.database + ".spool.jsonl")
+        try spool.append(UsageEntry(route: "outbound", accountID: "default", user: "1001", callerID: "1001", dialed: "2125550100",
+                                    callClass: "national", asked: "none", incorrectEntries: 0, result: "NOTREQUIRED",
+                                    reason: "collection-off", code: nil, uniqueID: "spooled.1", linkedID: "spooled.1",
+                                    channel: "PJSIP/1001-1"))
+        let server = try ServerProcess(cli: cli)
+        defer { server.stop() }
+        try await server.ready()
+        let entries = try AcctcodesStore(path: cli.database).usage(UsageFilter(accountID: "default"))
+        #expect(entries.map(\.uniqueID) == ["spooled.1"])
+        #expect(!FileManager.default.fileExists(atPath: spool.path))
+    }
+
     @Test func sigtermDrainsAndExitsCleanly() async throws {
         let cli = try Self.configured()
         let server = try ServerProcess(cli: cli, extra: ["--sounds-dir", "/nonexistent"])

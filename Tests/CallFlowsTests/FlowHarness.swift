@@ -11,10 +11,16 @@ struct FlowHarness {
     let store: AcctcodesStore
     let server: FastAGIServer
     let port: Int
+    let flows: CallFlows
 
     /// Account: 4-digit codes, 3 retries, dial digit 9, international and premium need a code, optional collection otherwise.
     /// Users: 1001 enabled; 1002 disabled; 1003 enabled in group `local-only` (permission local).
-    static func make(failMode: FailMode = .closed, configure: (inout Account) -> Void = { _ in }) async throws -> FlowHarness {
+    enum SpoolLocation {
+        case none, besideDatabase, at(String)
+    }
+
+    static func make(failMode: FailMode = .closed, spool: SpoolLocation = .none,
+                     configure: (inout Account) -> Void = { _ in }) async throws -> FlowHarness {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-flow-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let store = try AcctcodesStore(path: dir.appendingPathComponent("flows.sqlite").path)
@@ -41,7 +47,12 @@ struct FlowHarness {
         }
         var flowConfiguration = CallFlowConfiguration()
         flowConfiguration.failMode = failMode
-        let flows = CallFlows(store: store, configuration: flowConfiguration)
+        let spoolFile: UsageSpool? = switch spool {
+        case .none: nil
+        case .besideDatabase: UsageSpool(path: store.path + ".spool.jsonl")
+        case .at(let path): UsageSpool(path: path)
+        }
+        let flows = CallFlows(store: store, configuration: flowConfiguration, spool: spoolFile)
         var router = AGIRouter.builtIn
         flows.install(into: &router)
         var configuration = ServerConfiguration()
@@ -51,7 +62,7 @@ struct FlowHarness {
         logger.logLevel = .critical
         let server = FastAGIServer(configuration: configuration, router: router, logger: logger)
         let port = try await server.start().port!
-        return FlowHarness(store: store, server: server, port: port)
+        return FlowHarness(store: store, server: server, port: port, flows: flows)
     }
 
     func call(_ route: String = "outbound", user: String = "1001", dial: String, keys: [String] = [], hangupAt: Int? = nil,
