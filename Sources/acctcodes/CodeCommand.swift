@@ -82,14 +82,7 @@ struct CodeCommand: ParsableCommand {
         @Argument(help: "CSV file, or - for standard input.") var file: String
 
         func run() throws {
-            let text: String
-            if file == "-" {
-                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            } else {
-                guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-                text = String(decoding: data, as: UTF8.self)
-            }
-            let summary = try store.open().importCodes(account: store.account, csv: text)
+            let summary = try store.open().importCodes(account: store.account, csv: try readInput(file))
             print("imported \(summary.added + summary.updated) codes: \(summary.added) added, \(summary.updated) updated")
         }
     }
@@ -105,6 +98,13 @@ struct CodeCommand: ParsableCommand {
             try writeOutput(try store.open().exportCodes(account: store.account), to: output)
         }
     }
+}
+
+/// A file's text, or standard input for `-`.
+func readInput(_ file: String) throws -> String {
+    if file == "-" { return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
+    guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+    return String(decoding: data, as: UTF8.self)
 }
 
 func writeOutput(_ text: String, to path: String?) throws {

@@ -6,7 +6,7 @@ struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage users (extensions): group, account codes on or off, custom settings.",
-        subcommands: [Add.self, Set.self, Enable.self, Disable.self, Reset.self, Remove.self, List.self]
+        subcommands: [Add.self, Set.self, Enable.self, Disable.self, Reset.self, Remove.self, List.self, Import.self, Export.self]
     )
 
     struct Add: ParsableCommand {
@@ -107,6 +107,39 @@ struct UserCommand: ParsableCommand {
             printTable(["EXTENSION", "NAME", "GROUP", "CODES", "CUSTOM SETTINGS"], users.map {
                 [$0.extensionNumber, $0.name, $0.group ?? "-", $0.enabled ? "on" : "off", describe($0.overrides)]
             })
+        }
+    }
+}
+
+extension UserCommand {
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import users from CSV with the header extension,name,group,enabled. All or nothing.",
+            discussion: """
+            Every bad row is named with its line, and then nothing is imported. Existing users get the
+            file's name, group and enabled flag and keep their custom settings. Groups must exist.
+            enabled is 1/0, true/false or yes/no; empty means off, as for any new user.
+            Example: acctcodes user import staff.csv
+            """
+        )
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "CSV file, or - for standard input.") var file: String
+
+        func run() throws {
+            let summary = try store.open().importUsers(account: store.account, csv: try readInput(file))
+            print("imported \(summary.added + summary.updated) users: \(summary.added) added, \(summary.updated) updated")
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export users as CSV (extension,name,group,enabled).",
+            discussion: "Example: acctcodes user export --output staff.csv"
+        )
+        @OptionGroup var store: StoreOptions
+        @Option(help: "File to write (default: standard output).") var output: String?
+        func run() throws {
+            try writeOutput(try store.open().exportUsers(account: store.account), to: output)
         }
     }
 }

@@ -1,0 +1,76 @@
+import AccountCodes
+import Foundation
+import GRDB
+
+/// CSV import and export of users: `extension,name,group,enabled`.
+extension AcctcodesStore {
+    public static let userCSVHeader = ["extension", "name", "group", "enabled"]
+
+    /// Imports every row or none, naming every bad row with its line. Existing users get the file's
+    /// name, group and enabled flag and keep their custom settings. An empty `enabled` means off,
+    /// as for any new user; an empty `group` means no group.
+    public func importUsers(account accountID: String, csv text: String) throws(StoreError) -> ImportSummary {
+        let rows: [CSV.Row]
+        do { rows = try CSV.parse(text) } catch { throw .importRejected(["\(error)"]) }
+        return try write { db in
+            _ = try Self.requireAccount(db, accountID)
+            guard let header = rows.first, header.fields.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) == Self.userCSVHeader
+            else { throw StoreError.importRejected(["line 1: the header must be exactly: extension,name,group,enabled"]) }
+            var problems: [String] = []
+            var seen: [String: Int] = [:]
+            var groups: [String: Bool] = [:]
+            var users: [User] = []
+            for row in rows.dropFirst() {
+                guard row.fields.count == 4 else {
+                    problems.append("line \(row.line): expected 4 fields, found \(row.fields.count)")
+                    continue
+                }
+                let ext = row.fields[0].trimmingCharacters(in: .whitespaces)
+                guard !ext.isEmpty, ext.allSatisfy({ $0.isASCII && ($0.isNumber || $0.isLetter) }) else {
+                    problems.append("line \(row.line): extension \(ext.debugDescription) must be letters and digits")
+                    continue
+                }
+                if let first = seen[ext] {
+                    problems.append("line \(row.line): extension \(ext) repeats line \(first)")
+                    continue
+                }
+                seen[ext] = row.line
+                let group = row.fields[2].trimmingCharacters(in: .whitespaces)
+                if !group.isEmpty {
+                    if groups[group] == nil { groups[group] = try Self.fetchGroup(db, accountID, group) != nil }
+                    guard groups[group] == true else {
+                        problems.append("line \(row.line): group \(group.debugDescription) does not exist (acctcodes group add \(group))")
+                        continue
+                    }
+                }
+                let enabledText = row.fields[3].trimmingCharacters(in: .whitespaces)
+                guard let enabled = enabledText.isEmpty ? false : Self.parseActive(enabledText) else {
+                    problems.append("line \(row.line): enabled must be 1/0, true/false or yes/no, not \(row.fields[3].debugDescription)")
+                    continue
+                }
+                var user = try Self.fetchUser(db, accountID, ext) ?? User(accountID: accountID, extensionNumber: ext)
+                user.name = row.fields[1]
+                user.group = group.isEmpty ? nil : group
+                user.enabled = enabled
+                users.append(user)
+            }
+            guard problems.isEmpty else { throw StoreError.importRejected(problems) }
+            var added = 0
+            for user in users {
+                let exists = try Self.fetchUser(db, accountID, user.extensionNumber) != nil
+                try Self.saveUser(db, user, create: !exists)
+                if !exists { added += 1 }
+            }
+            return ImportSummary(added: added, updated: users.count - added)
+        }
+    }
+
+    /// All the account's users as CSV, header first (custom settings are not part of it).
+    public func exportUsers(account: String) throws(StoreError) -> String {
+        var out = CSV.line(Self.userCSVHeader)
+        for user in try users(account: account) {
+            out += CSV.line([user.extensionNumber, user.name, user.group ?? "", user.enabled ? "1" : "0"])
+        }
+        return out
+    }
+}
