@@ -5,25 +5,22 @@
 public struct AGIEnvironment: Sendable, Equatable {
     /// Every `name: value` pair, in the order received.
     public private(set) var pairs: [(name: String, value: String)]
-    private var index: [String: String]
     /// `agi_network_script` split into a route and its URL-decoded query parameters, parsed once.
     public private(set) var script = AGIScript(route: "")
 
     public init(pairs: [(name: String, value: String)] = []) {
         self.pairs = []
-        self.index = [:]
         for pair in pairs { append(name: pair.name, value: pair.value) }
     }
 
     public mutating func append(name: String, value: String) {
         pairs.append((name, value))
-        // First value wins if a name repeats; a repeat is not something Asterisk sends.
-        guard index[name] == nil else { return }
-        index[name] = value
-        if name == "agi_network_script" { script = AGIScript(value) }
+        if name == "agi_network_script", script.route.isEmpty, script.parameters.isEmpty { script = AGIScript(value) }
     }
 
-    public subscript(name: String) -> String? { index[name] }
+    /// The first value of a name (a repeat is not something Asterisk sends). A scan: about 25
+    /// short names, where a dictionary would keep every value twice on every waiting call.
+    public subscript(name: String) -> String? { pairs.first { $0.name == name }?.value }
 
     public static func == (lhs: AGIEnvironment, rhs: AGIEnvironment) -> Bool {
         lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
