@@ -70,8 +70,8 @@ struct Lookup: AsyncParsableCommand {
             for _ in 0..<iterations {
                 let code = Seed.code(Int.random(in: 0..<(count * 2), using: &generator))
                 let before = clock.now
-                let valid = synchronous ? try store.isValidCodeNow(account: "default", code: code)
-                    : try await store.isValidCode(account: "default", code: code)
+                let valid = synchronous ? try store.isValidCode(account: "default", code: code)
+                    : try await store.isValidCodeAsync(account: "default", code: code)
                 let took = clock.now - before
                 if valid { hits += 1 }
                 _ = histogram.record(UInt64(took.components.seconds * 1_000_000_000 + took.components.attoseconds / 1_000_000_000))

@@ -25,7 +25,7 @@ struct CodeCollector {
             case .validate(let code):
                 do {
                     // A synchronous read: ~16 µs on this thread, where the async API adds ~90 µs of hops.
-                    action = flow.validated(code, isValid: try store.isValidCodeNow(account: account, code: code))
+                    action = flow.validated(code, isValid: try store.isValidCode(account: account, code: code))
                 } catch {
                     throw .store(error)
                 }

@@ -22,7 +22,7 @@ struct OutboundFlow {
         var asked = "none"
         var outcome: Outcome
         do {
-            let setup = try flows.store.callSetupNow(account: request.account, user: request.user, dialed: request.number)
+            let setup = try flows.store.callSetup(account: request.account, user: request.user, dialed: request.number)
             callClass = setup.callClass.rawValue
             switch setup.decision {
             case .proceed(let result, let reason):

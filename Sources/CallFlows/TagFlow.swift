@@ -12,7 +12,7 @@ struct TagFlow {
         let request = CallRequest(call.environment)
         let setup: CallSetup
         do {
-            setup = try flows.store.callSetupNow(account: request.account, user: request.user, dialed: request.number)
+            setup = try flows.store.callSetup(account: request.account, user: request.user, dialed: request.number)
         } catch {
             call.logger.error("store unavailable for a mid-call tag: \(error)")
             return try await finish("FAILED", reason: "store-unavailable", request: request, incorrect: 0)

@@ -21,8 +21,7 @@ extension AcctcodesStore {
             var problems: [String] = []
             var seen: [String: Int] = [:]
             var codes: [AccountCode] = []
-            guard let header = rows.first, header.fields.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) == Self.codeCSVHeader
-            else { throw StoreError.importRejected(["line 1: the header must be exactly: code,description,active"]) }
+            try Self.checkHeader(rows, Self.codeCSVHeader)
             codes.reserveCapacity(rows.count)
             for row in rows.dropFirst() {
                 guard row.fields.count == 3 else {
@@ -60,6 +59,14 @@ extension AcctcodesStore {
             out += CSV.line([code.code, code.description, code.active ? "1" : "0"])
         }
         return out
+    }
+
+    /// The first row must name exactly these columns (case and spaces aside).
+    static func checkHeader(_ rows: [CSV.Row], _ expected: [String]) throws {
+        guard let header = rows.first,
+              header.fields.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) == expected else {
+            throw StoreError.importRejected(["line 1: the header must be exactly: \(expected.joined(separator: ","))"])
+        }
     }
 
     static func parseActive(_ text: String) -> Bool? {

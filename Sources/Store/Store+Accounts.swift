@@ -7,12 +7,6 @@ extension AcctcodesStore {
         try read { db in try Self.fetchAccount(db, id) }
     }
 
-    public func accounts() throws(StoreError) -> [Account] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM account ORDER BY id").map(Self.decodeAccount)
-        }
-    }
-
     /// Creates or updates an account after the rules check it against what is stored.
     /// `enableAllUsers` is the "enable for every user who does not have it yet" answer; returns how many it enabled.
     @discardableResult

@@ -15,15 +15,11 @@ public struct CallSetup: Sendable, Equatable {
 extension AcctcodesStore {
     /// Reads the account, the caller and their group, classifies the number and decides.
     /// A missing account behaves as a fresh one: account codes off.
-    public func callSetup(account accountID: String, user ext: String, dialed: String) async throws(StoreError) -> CallSetup {
-        try await asyncRead { db in try Self.callSetup(db, accountID, ext, dialed) }
-    }
-
-    /// The same on the calling thread, as the server does: these reads take microseconds and
-    /// never wait on a writer (WAL), so a hop to GRDB's reader queue would cost more than the read.
-    /// Its reads run without a transaction: an admin change landing between them can at worst
-    /// pair a user with a group just removed, which reads as no group.
-    public func callSetupNow(account accountID: String, user ext: String, dialed: String) throws(StoreError) -> CallSetup {
+    /// Runs on the calling thread: these reads take microseconds and never wait on a writer (WAL),
+    /// so a hop to GRDB's reader queue would cost more than the read. They run without a
+    /// transaction: an admin change landing between them can at worst pair a user with a group
+    /// just removed, which reads as no group.
+    public func callSetup(account accountID: String, user ext: String, dialed: String) throws(StoreError) -> CallSetup {
         try quickRead { db in try Self.callSetup(db, accountID, ext, dialed) }
     }
 

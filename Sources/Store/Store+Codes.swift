@@ -54,13 +54,15 @@ extension AcctcodesStore {
         try read { db in try Self.codeCount(db, account) }
     }
 
-    /// Whether a code exists and is active in the account: the validation lookup on every call.
-    public func isValidCode(account: String, code: String) async throws(StoreError) -> Bool {
+    /// The same lookup through GRDB's async API, kept for `acctcodes-bench lookup` to compare:
+    /// the hop to GRDB's reader queue and back costs several times the query.
+    public func isValidCodeAsync(account: String, code: String) async throws(StoreError) -> Bool {
         try await asyncRead { db in try Self.isValidCode(db, account, code) }
     }
 
-    /// The same lookup on the calling thread: no hop to GRDB's reader queue and back.
-    public func isValidCodeNow(account: String, code: String) throws(StoreError) -> Bool {
+    /// Whether a code exists and is active in the account: the validation lookup on every call,
+    /// on the calling thread.
+    public func isValidCode(account: String, code: String) throws(StoreError) -> Bool {
         try quickRead { db in try Self.isValidCode(db, account, code) }
     }
 

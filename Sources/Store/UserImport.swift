@@ -14,12 +14,11 @@ extension AcctcodesStore {
         do { rows = try CSV.parse(text) } catch { throw .importRejected(["\(error)"]) }
         return try write { db in
             _ = try Self.requireAccount(db, accountID)
-            guard let header = rows.first, header.fields.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) == Self.userCSVHeader
-            else { throw StoreError.importRejected(["line 1: the header must be exactly: extension,name,group,enabled"]) }
+            try Self.checkHeader(rows, Self.userCSVHeader)
             var problems: [String] = []
             var seen: [String: Int] = [:]
             var groups: [String: Bool] = [:]
-            var users: [User] = []
+            var users: [(user: User, exists: Bool)] = []
             for row in rows.dropFirst() {
                 guard row.fields.count == 4 else {
                     problems.append("line \(row.line): expected 4 fields, found \(row.fields.count)")
@@ -48,19 +47,16 @@ extension AcctcodesStore {
                     problems.append("line \(row.line): enabled must be 1/0, true/false or yes/no, not \(row.fields[3].debugDescription)")
                     continue
                 }
-                var user = try Self.fetchUser(db, accountID, ext) ?? User(accountID: accountID, extensionNumber: ext)
+                let stored = try Self.fetchUser(db, accountID, ext)
+                var user = stored ?? User(accountID: accountID, extensionNumber: ext)
                 user.name = row.fields[1]
                 user.group = group.isEmpty ? nil : group
                 user.enabled = enabled
-                users.append(user)
+                users.append((user, stored != nil))
             }
             guard problems.isEmpty else { throw StoreError.importRejected(problems) }
-            var added = 0
-            for user in users {
-                let exists = try Self.fetchUser(db, accountID, user.extensionNumber) != nil
-                try Self.saveUser(db, user, create: !exists)
-                if !exists { added += 1 }
-            }
+            for (user, exists) in users { try Self.saveUser(db, user, create: !exists) }
+            let added = users.count { !$0.exists }
             return ImportSummary(added: added, updated: users.count - added)
         }
     }

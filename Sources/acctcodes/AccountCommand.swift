@@ -47,7 +47,6 @@ struct AccountCommand: ParsableCommand {
                 """)
         }
 
-        func onOff(_ value: Bool) -> String { value ? "on" : "off" }
         func list(_ values: [String]) -> String { values.isEmpty ? "none" : values.joined(separator: ", ") }
     }
 

@@ -41,7 +41,7 @@ struct ExplainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let setup = try store.open().callSetupNow(account: store.account, user: user, dialed: dial)
+        let setup = try store.open().callSetup(account: store.account, user: user, dialed: dial)
         let report = Self.report(setup, user: user, dialed: dial)
         if output.json { return try printJSON(report) }
         print("call        \(user) -> \(dial) (account \(report.account))")
@@ -89,6 +89,4 @@ struct ExplainCommand: ParsableCommand {
         }
         return report
     }
-
-    static func onOff(_ v: Bool) -> String { v ? "on" : "off" }
 }

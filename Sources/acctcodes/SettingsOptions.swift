@@ -58,10 +58,10 @@ extension CallPermission: ExpressibleByArgument {}
 /// Lines describing overrides, for `group list` and `user list`.
 func describe(_ overrides: SettingsOverrides) -> String {
     var parts: [String] = []
-    if let v = overrides.allowAccountCodes { parts.append("allow=\(v ? "on" : "off")") }
-    if let v = overrides.requireForInternal { parts.append("internal=\(v ? "on" : "off")") }
-    if let v = overrides.validateWhenDialed { parts.append("validate=\(v ? "on" : "off")") }
-    if let v = overrides.proceedAfterMaxRetries { parts.append("proceed=\(v ? "on" : "off")") }
+    if let v = overrides.allowAccountCodes { parts.append("allow=\(onOff(v))") }
+    if let v = overrides.requireForInternal { parts.append("internal=\(onOff(v))") }
+    if let v = overrides.validateWhenDialed { parts.append("validate=\(onOff(v))") }
+    if let v = overrides.proceedAfterMaxRetries { parts.append("proceed=\(onOff(v))") }
     if let v = overrides.callsRequiringCodes { parts.append("requiring=\(v.isEmpty ? "none" : v.sorted().map(\.rawValue).joined(separator: ","))") }
     if let v = overrides.collection { parts.append("collection=\(v)") }
     if let v = overrides.entryTimeout { parts.append("timeout=\(v)s") }

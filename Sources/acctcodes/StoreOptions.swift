@@ -51,6 +51,8 @@ func printTable(_ header: [String], _ rows: [[String]]) {
     }
 }
 
+func onOff(_ value: Bool) -> String { value ? "on" : "off" }
+
 /// Comma-separated list option values: `415,628`.
 func commaList(_ text: String) -> [String] {
     text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

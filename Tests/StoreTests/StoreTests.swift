@@ -123,30 +123,30 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
     @Test func importsTenThousandCodes() async throws {
         let store = try configuredStore(codes: 10_000)
         #expect(try store.codeCount(account: "default") == 10_000)
-        #expect(try await store.isValidCode(account: "default", code: "0042"))
-        #expect(try await !store.isValidCode(account: "default", code: "42"))
+        #expect(try store.isValidCode(account: "default", code: "0042"))
+        #expect(try !store.isValidCode(account: "default", code: "42"))
     }
 
     @Test func inactiveCodesDoNotValidate() async throws {
         let store = try configuredStore()
         try store.addCode(AccountCode(accountID: "default", code: "5555", active: false))
-        #expect(try await !store.isValidCode(account: "default", code: "5555"))
+        #expect(try !store.isValidCode(account: "default", code: "5555"))
     }
 
     @Test func aSecondConnectionSeesChangesWhileAnotherWrites() async throws {
         let path = temporaryPath()
         let server = try configuredStore(path: path)
         let cli = try AcctcodesStore(path: path)
-        #expect(try await !server.isValidCode(account: "default", code: "4321"))
+        #expect(try !server.isValidCode(account: "default", code: "4321"))
         try cli.addCode(AccountCode(accountID: "default", code: "4321"))
-        #expect(try await server.isValidCode(account: "default", code: "4321"), "no restart needed")
+        #expect(try server.isValidCode(account: "default", code: "4321"), "no restart needed")
         // Reads go on while the other connection writes continuously.
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for i in 0..<200 { try cli.addCode(AccountCode(accountID: "default", code: String(format: "%04d", 5000 + i))) }
             }
             group.addTask {
-                for _ in 0..<500 { _ = try await server.isValidCode(account: "default", code: "4321") }
+                for _ in 0..<500 { _ = try server.isValidCode(account: "default", code: "4321") }
             }
             try await group.waitForAll()
         }
