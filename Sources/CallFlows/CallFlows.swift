@@ -25,13 +25,14 @@ public struct CallFlows: Sendable {
 
     /// Writes an entry durably before the answer goes back: to the usage log, or else to the spool.
     /// Returns false only when neither took it (the entry is then in the server's log, whole).
-    func record(_ entry: UsageEntry, logger: Logger) async -> Bool {
+    /// The logger is built only if something is logged (see `SessionLogger`).
+    func record(_ entry: UsageEntry, logger: @autoclosure () -> Logger) async -> Bool {
         do {
             try await usageLog.append(entry)
         } catch {
-            return spoolFailure(entry, error: error, logger: logger)
+            return spoolFailure(entry, error: error, logger: logger())
         }
-        await replaySpool(logger: logger)
+        if let spool, spool.hasEntries { await replaySpool(logger: logger()) }
         return true
     }
 

@@ -18,7 +18,8 @@ final class AGIConnectionHandler: ChannelInboundHandler {
 
     /// The command waiting for its reply. Whoever takes it out of `pending` resumes it, exactly once.
     private struct Pending {
-        let command: String
+        /// The whole line: redacted only if it is ever named in an error (rarely; it costs).
+        let line: String
         let reply: Reply
         let deadline: NIODeadline
         let timeout: Duration
@@ -27,7 +28,8 @@ final class AGIConnectionHandler: ChannelInboundHandler {
     private let configuration: ServerConfiguration
     private let router: AGIRouter
     private let sessions: SessionTracker
-    private var logger: Logger
+    private let log: SessionLogger
+    private var logger: Logger { log.logger }
     private var state: State
     private var context: ChannelHandlerContext?
     private var pending: Pending?
@@ -40,11 +42,11 @@ final class AGIConnectionHandler: ChannelInboundHandler {
     private var sessionDeadline = NIODeadline.distantFuture
     private var connection: AGIConnection?
 
-    init(configuration: ServerConfiguration, router: AGIRouter, sessions: SessionTracker, logger: Logger) {
+    init(configuration: ServerConfiguration, router: AGIRouter, sessions: SessionTracker, logger: SessionLogger) {
         self.configuration = configuration
         self.router = router
         self.sessions = sessions
-        self.logger = logger
+        self.log = logger
         self.state = .environment(EnvironmentParser(limits: configuration.environmentLimits))
     }
 
@@ -85,8 +87,9 @@ final class AGIConnectionHandler: ChannelInboundHandler {
             if now >= sessionDeadline { return abort("session exceeded \(configuration.sessionTimeout)") }
             if let pending, now >= pending.deadline {
                 self.pending = nil
-                pending.reply.resume(returning: .failure(.replyTimeout(command: pending.command)))
-                return abort("no reply within \(pending.timeout) to \(pending.command)")
+                let command = Self.redacted(pending.line)
+                pending.reply.resume(returning: .failure(.replyTimeout(command: command)))
+                return abort("no reply within \(pending.timeout) to \(command)")
             }
             arm(at: min(sessionDeadline, pending?.deadline ?? sessionDeadline), context: context)
         }
@@ -121,7 +124,7 @@ final class AGIConnectionHandler: ChannelInboundHandler {
             abort("\(tooLong)")
         } else {
             // Resets and broken pipes are how Asterisk ends sessions after a hangup: not an error.
-            logger.debug("connection error: \(error)")
+            if log.logLevel <= .debug { logger.debug("connection error: \(error)") }
             close()
         }
     }
@@ -150,7 +153,7 @@ final class AGIConnectionHandler: ChannelInboundHandler {
             return
         }
         let deadline = NIODeadline.now() + timeout.timeAmount
-        pending = Pending(command: Self.redacted(line), reply: reply, deadline: deadline, timeout: timeout)
+        pending = Pending(line: line, reply: reply, deadline: deadline, timeout: timeout)
         // Usually the watchdog is already due sooner than this reply: then no timer work at all.
         armIfSooner(deadline, context: context)
         var buffer = context.channel.allocator.buffer(capacity: line.utf8.count + 1)
@@ -170,7 +173,7 @@ final class AGIConnectionHandler: ChannelInboundHandler {
     private func handle(_ event: AGIInboundEvent) {
         switch event {
         case .hangup:
-            logger.debug("HANGUP from Asterisk")
+            if log.logLevel <= .debug { logger.debug("HANGUP from Asterisk") }
             connection?.markHungUp()
         case .progress:
             break
@@ -188,8 +191,8 @@ final class AGIConnectionHandler: ChannelInboundHandler {
     private func start(_ environment: AGIEnvironment, context: ChannelHandlerContext) {
         state = .running
         let script = environment.script
-        logger[metadataKey: "uniqueid"] = "\(environment.uniqueID)"
-        logger[metadataKey: "route"] = "\(script.route)"
+        log.add("uniqueid", "\(environment.uniqueID)")
+        log.add("route", "\(script.route)")
         guard let route = router.handler(for: script.route) else {
             logger.warning("unknown route, closing", metadata: ["script": "\(environment["agi_network_script"] ?? "")"])
             close()
@@ -199,7 +202,7 @@ final class AGIConnectionHandler: ChannelInboundHandler {
         self.connection = connection
         sessionDeadline = .now() + configuration.sessionTimeout.timeAmount
         armIfSooner(sessionDeadline, context: context)
-        let call = AGICall(environment: environment, logger: logger, connection: connection)
+        let call = AGICall(environment: environment, logger: log, connection: connection)
         sessions.run(call: call, route: route)
     }
 

@@ -79,9 +79,9 @@ public final class FastAGIServer: Sendable {
     }
 
     private func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
-        var connectionLogger = logger
         // Formatted only if a line is logged: most sessions log one line at info, none at warning.
-        connectionLogger[metadataKey: "peer"] = channel.remoteAddress.map { .stringConvertible($0) } ?? "?"
+        let connectionLog = SessionLogger(base: logger, metadata: [("peer", channel.remoteAddress.map { .stringConvertible($0) } ?? "?")])
+        var connectionLogger: Logger { connectionLog.logger }
         guard configuration.allowList.allows(channel.remoteAddress) else {
             connectionLogger.warning("refused: address not in the allow list")
             return channel.close()
@@ -103,7 +103,7 @@ public final class FastAGIServer: Sendable {
             try channel.pipeline.syncOperations.addHandler(
                 ByteToMessageHandler(LineFrameDecoder(maxLength: configuration.maxLineLength)))
             try channel.pipeline.syncOperations.addHandler(
-                AGIConnectionHandler(configuration: configuration, router: router, sessions: sessions, logger: connectionLogger))
+                AGIConnectionHandler(configuration: configuration, router: router, sessions: sessions, logger: connectionLog))
         }
     }
 }

@@ -12,7 +12,7 @@ final class SessionTracker: Sendable {
     func run(call: AGICall, route: @escaping AGIRouteHandler) {
         active.add(1, ordering: .relaxed)
         total.add(1, ordering: .relaxed)
-        Task {
+        Task(executorPreference: EventLoopTaskExecutor(call.connection.eventLoop)) {
             let start = ContinuousClock.now
             var failure: (any Error)?
             do {
@@ -21,20 +21,22 @@ final class SessionTracker: Sendable {
                 failure = error
             }
             call.connection.close()
-            let elapsed = ContinuousClock.now - start
-            var metadata: Logger.Metadata = [
-                "outcome": "\(call.outcome ?? (failure == nil ? "done" : "error"))",
-                "ms": "\(elapsed.milliseconds)",
-            ]
-            if call.isHungUp { metadata["hungup"] = "yes" }
-            if let failure {
-                // A handler error ends its own session only; a closed connection is a caller leaving.
-                metadata["error"] = "\(failure)"
-                call.logger.log(level: failure as? AGICallError == .connectionClosed ? .info : .error, "session", metadata: metadata)
-            } else {
-                call.logger.info("session", metadata: metadata)
+            let level: Logger.Level = switch failure {
+            case nil: .info
+            // A handler error ends its own session only; a closed connection is a caller leaving.
+            case let error as AGICallError where error == .connectionClosed: .info
+            default: .error
             }
-            active.subtract(1, ordering: .relaxed)
+            if call.log.logLevel <= level {
+                var metadata: Logger.Metadata = [
+                    "outcome": "\(call.outcome ?? (failure == nil ? "done" : "error"))",
+                    "ms": "\((ContinuousClock.now - start).milliseconds)",
+                ]
+                if call.isHungUp { metadata["hungup"] = "yes" }
+                if let failure { metadata["error"] = "\(failure)" }
+                call.logger.log(level: level, "session", metadata: metadata)
+            }
+            self.active.subtract(1, ordering: .relaxed)
         }
     }
 }
