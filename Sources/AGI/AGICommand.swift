@@ -126,3 +126,52 @@ extension Duration {
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
+
+extension AGICommand {
+    /// `EXEC MSet "A=1,B=2"`: several channel variables in one round trip instead of one
+    /// `SET VARIABLE` each. Asterisk's `MSet` sets each pair in order through the same
+    /// `pbx_builtin_setvar_helper` as `SET VARIABLE`, so function names like
+    /// `CHANNEL(accountcode)` are written too. `nil` when a name or value holds a character that
+    /// MSet's argument parsing would split or strip (`,` `=` `"` `\` `|` `$`, parentheses or
+    /// spaces in values, ...): then send one `SET VARIABLE` each.
+    public static func setVariables(_ pairs: [(name: String, value: String)]) -> AGICommand? {
+        guard !pairs.isEmpty else { return nil }
+        var arguments = ""
+        for (index, pair) in pairs.enumerated() {
+            guard isMSetName(pair.name), pair.value.utf8.allSatisfy(isMSetValueByte) else { return nil }
+            if index > 0 { arguments += "," }
+            arguments += pair.name
+            arguments += "="
+            arguments += pair.value
+        }
+        return .exec("MSet", arguments)
+    }
+
+    private static func isMSetValueByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "+"), UInt8(ascii: "*"), UInt8(ascii: "#"),
+             UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "/"): true
+        default: false
+        }
+    }
+
+    /// A name may call a dialplan function (`CHANNEL(accountcode)`): its parentheses must balance,
+    /// or MSet's parser would read the following pairs as the function's arguments.
+    private static func isMSetName(_ name: String) -> Bool {
+        var depth = 0
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "_"):
+                continue
+            case UInt8(ascii: "("): depth += 1
+            case UInt8(ascii: ")"):
+                depth -= 1
+                if depth < 0 { return false }
+            default: return false
+            }
+        }
+        return !name.isEmpty && depth == 0
+    }
+}

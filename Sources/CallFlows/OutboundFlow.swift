@@ -71,7 +71,7 @@ struct OutboundFlow {
     private func answer(_ outcome: Outcome, callClass: String) async throws {
         // A caller who hung up gets no call: the dialplan sees DENIED (the log keeps ABANDONED).
         let result = outcome.result == .abandoned ? CallResult.denied : outcome.result
-        var variables: [(String, String)] = []
+        var variables: [(name: String, value: String)] = []
         if result == .accepted, let code = outcome.code {
             variables += [("ACCTCODE", code), ("CHANNEL(accountcode)", code)]
         }
@@ -80,7 +80,7 @@ struct OutboundFlow {
             ("ACCTCODE_RESULT", result.rawValue), ("ACCTCODE_ALLOW", result.allowsCall ? "1" : "0"),
         ]
         call.outcome = outcome.result.rawValue
-        for (name, value) in variables { try await call.setVariable(name, value) }
+        try await call.setVariables(variables, together: flows.configuration.setVariablesTogether)
         if result == .accepted, flows.configuration.playAccepted, !call.isHungUp {
             _ = try await call.streamFile(flows.configuration.prompts.codeAccepted)
         }

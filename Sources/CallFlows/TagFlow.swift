@@ -45,9 +45,8 @@ struct TagFlow {
             flows.spoolFailure(entry, error: error, logger: call.logger)
         }
         call.outcome = "TAGGED"
-        try await call.setVariable("CHANNEL(accountcode)", code)
-        try await call.setVariable("ACCTCODE", code)
-        try await call.setVariable("ACCTCODE_TAG_RESULT", "ACCEPTED")
+        try await call.setVariables([("CHANNEL(accountcode)", code), ("ACCTCODE", code), ("ACCTCODE_TAG_RESULT", "ACCEPTED")],
+                                    together: flows.configuration.setVariablesTogether)
         if !call.isHungUp { _ = try await call.streamFile(flows.configuration.prompts.codeAccepted) }
     }
 

@@ -108,11 +108,18 @@ public struct AsteriskResponder: AsteriskSide {
             if script.hangupStyle != .noSighup { hangupNoticePending = true }
             return ["200 result=1"]
         case "EXEC":
-            return arguments.isEmpty ? Self.usage : ["200 result=0"]
+            guard let application = arguments.first else { return Self.usage }
+            // Asterisk finds applications by name regardless of case.
+            if script.missingApplications.contains(where: { $0.lowercased() == application.lowercased() }) {
+                return ["200 result=-2"]
+            }
+            if application.lowercased() == "mset" {
+                for (name, value) in Self.msetPairs(arguments.count > 1 ? arguments[1] : "") { assign(name, value) }
+            }
+            return ["200 result=0"]
         case "SET VARIABLE":
             guard arguments.count == 2 else { return Self.usage }
-            variables[arguments[0]] = arguments[1]
-            assignments.append((arguments[0], arguments[1]))
+            assign(arguments[0], arguments[1])
             return ["200 result=1"]
         case "GET VARIABLE":
             guard arguments.count == 1 else { return Self.usage }
@@ -134,6 +141,36 @@ public struct AsteriskResponder: AsteriskSide {
             return [getData(maxDigits: maxDigits)]
         default:
             return ["200 result=0"]
+        }
+    }
+
+    private mutating func assign(_ name: String, _ value: String) {
+        variables[name] = value
+        assignments.append((name, value))
+    }
+
+    /// MSet's parsing: pairs split on commas outside parentheses, each on its first `=` outside
+    /// them (Asterisk's `AST_STANDARD_APP_ARGS`, then `AST_NONSTANDARD_APP_ARGS` on `=`).
+    public static func msetPairs(_ data: String) -> [(String, String)] {
+        func split(_ text: Substring, on separator: Character, limit: Int) -> [Substring] {
+            var parts: [Substring] = []
+            var depth = 0
+            var start = text.startIndex
+            for index in text.indices {
+                switch text[index] {
+                case "(": depth += 1
+                case ")": depth = max(0, depth - 1)
+                case separator where depth == 0 && parts.count < limit - 1:
+                    parts.append(text[start..<index])
+                    start = text.index(after: index)
+                default: break
+                }
+            }
+            return parts + [text[start...]]
+        }
+        return split(Substring(data), on: ",", limit: .max).compactMap { pair in
+            let nameValue = split(pair, on: "=", limit: 2)
+            return nameValue.count == 2 ? (String(nameValue[0]), String(nameValue[1])) : nil
         }
     }
 

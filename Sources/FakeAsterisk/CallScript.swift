@@ -24,6 +24,8 @@ public struct CallScript: Sendable {
     public var missingFiles: Set<String>
     /// The channel is already hung up when the session starts (a hangup handler runs in dead mode).
     public var startsDead: Bool
+    /// Dialplan applications this Asterisk lacks: `EXEC` of one answers `200 result=-2`.
+    public var missingApplications: Set<String> = []
 
     public init(
         keypresses: [String] = [],

@@ -27,7 +27,9 @@ public enum AGICallError: Error, Equatable, CustomStringConvertible {
 /// and a handler that awaits each call cannot pipeline by mistake.
 public final class AGICall: Sendable {
     public let environment: AGIEnvironment
-    public let logger: Logger
+    /// The session's logger, with its uniqueid and route.
+    public var logger: Logger { log.logger }
+    let log: SessionLogger
     let connection: AGIConnection
     private let state = Mutex(CallState())
 
@@ -35,9 +37,9 @@ public final class AGICall: Sendable {
         var outcome: String?
     }
 
-    init(environment: AGIEnvironment, logger: Logger, connection: AGIConnection) {
+    init(environment: AGIEnvironment, logger: SessionLogger, connection: AGIConnection) {
         self.environment = environment
-        self.logger = logger
+        self.log = logger
         self.connection = connection
     }
 
@@ -83,6 +85,17 @@ public final class AGICall: Sendable {
 
     public func setVariable(_ name: String, _ value: String) async throws(AGICallError) {
         _ = try await send(.setVariable(name, value))
+    }
+
+    /// Sets variables in order in one round trip (`EXEC MSet`) when `together` and every pair can
+    /// travel through MSet; otherwise, or when Asterisk lacks MSet (`result=-2`), one `SET VARIABLE` each.
+    public func setVariables(_ pairs: [(name: String, value: String)], together: Bool = true) async throws(AGICallError) {
+        if together, pairs.count > 1, let command = AGICommand.setVariables(pairs) {
+            let reply = try await send(command)
+            if reply.resultCode != -2 { return }
+            logger.warning("Asterisk has no MSet application: setting variables one by one")
+        }
+        for pair in pairs { try await setVariable(pair.name, pair.value) }
     }
 
     /// The variable's value, `nil` when unset.

@@ -42,9 +42,11 @@ struct KillOnAllow: AsteriskSide {
     var inner: AsteriskResponder
     let pid: Int32
 
+    /// Kills the server the instant a command sets `ACCTCODE_ALLOW=1` (by `EXEC MSet` or `SET VARIABLE`), before it sees a reply.
     mutating func respond(to line: String) -> AsteriskAction {
-        if line == "SET VARIABLE ACCTCODE_ALLOW 1" { kill(pid, SIGKILL) }
-        return inner.respond(to: line)
+        let action = inner.respond(to: line)
+        if inner.variables["ACCTCODE_ALLOW"] == "1" { kill(pid, SIGKILL) }
+        return action
     }
 
     func finish(into record: inout SessionRecord) { inner.finish(into: &record) }

@@ -19,7 +19,7 @@ struct FlowHarness {
         case none, besideDatabase, at(String)
     }
 
-    static func make(failMode: FailMode = .closed, spool: SpoolLocation = .none,
+    static func make(failMode: FailMode = .closed, spool: SpoolLocation = .none, mset: Bool = true,
                      configure: (inout Account) -> Void = { _ in }) async throws -> FlowHarness {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-flow-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -47,6 +47,7 @@ struct FlowHarness {
         }
         var flowConfiguration = CallFlowConfiguration()
         flowConfiguration.failMode = failMode
+        flowConfiguration.setVariablesTogether = mset
         let spoolFile: UsageSpool? = switch spool {
         case .none: nil
         case .besideDatabase: UsageSpool(path: store.path + ".spool.jsonl")
@@ -67,10 +68,11 @@ struct FlowHarness {
 
     func call(_ route: String = "outbound", user: String = "1001", dial: String, keys: [String] = [], hangupAt: Int? = nil,
               style: CallScript.HangupStyle = .sighup, uniqueID: String = UUID().uuidString, extra: String = "",
-              variables: [String: String] = [:], dead: Bool = false) async throws -> SessionRecord {
+              variables: [String: String] = [:], dead: Bool = false, missingApplications: Set<String> = []) async throws -> SessionRecord {
         let environment = SessionEnvironment.call(route: route, account: "default", user: user, dial: dial, uniqueID: uniqueID,
                                                   extraQuery: extra.split(separator: "&").map(String.init))
-        let script = CallScript(keypresses: keys, hangupAtCommand: hangupAt, hangupStyle: style, variables: variables, startsDead: dead)
+        var script = CallScript(keypresses: keys, hangupAtCommand: hangupAt, hangupStyle: style, variables: variables, startsDead: dead)
+        script.missingApplications = missingApplications
         let record = try await FakeAsteriskClient(port: port, sessionTimeout: .seconds(20)).run(environment, script: script)
         // Handlers finish their bookkeeping after the socket closes.
         let deadline = ContinuousClock.now + .seconds(5)

@@ -10,12 +10,40 @@ import Testing
         let record = try await h.call(dial: "011442079460000", keys: ["9999#", "0042#"], uniqueID: "u-1")
         #expect(record.commands == [
             "ANSWER", "GET DATA acctcodes/enter-code 5000 4", "GET DATA acctcodes/invalid-try-again 5000 4",
-            "SET VARIABLE ACCTCODE 0042", "SET VARIABLE CHANNEL(accountcode) 0042", "SET VARIABLE ACCTCODE_CLASS international",
-            "SET VARIABLE ACCTCODE_REASON code-valid", "SET VARIABLE ACCTCODE_RESULT ACCEPTED", "SET VARIABLE ACCTCODE_ALLOW 1",
+            "EXEC MSet \"ACCTCODE=0042,CHANNEL(accountcode)=0042,ACCTCODE_CLASS=international,ACCTCODE_REASON=code-valid,"
+                + "ACCTCODE_RESULT=ACCEPTED,ACCTCODE_ALLOW=1\"",
         ])
+        #expect(record.assignments.map { "\($0.name)=\($0.value)" } == Self.acceptedAssignments)
         let entry = try #require(try h.entries().first)
         #expect(entry.result == "ACCEPTED" && entry.code == "0042" && entry.incorrectEntries == 1)
         #expect(entry.callClass == "international" && entry.asked == "required" && entry.uniqueID == "u-1" && entry.user == "1001")
+        await h.stop()
+    }
+
+    static let acceptedAssignments = [
+        "ACCTCODE=0042", "CHANNEL(accountcode)=0042", "ACCTCODE_CLASS=international", "ACCTCODE_REASON=code-valid",
+        "ACCTCODE_RESULT=ACCEPTED", "ACCTCODE_ALLOW=1",
+    ]
+
+    /// `--no-mset`: one `SET VARIABLE` per variable, the allow last.
+    @Test func withoutMSetEachVariableIsItsOwnCommand() async throws {
+        let h = try await FlowHarness.make(mset: false)
+        let record = try await h.call(dial: "011442079460000", keys: ["0042#"])
+        #expect(Array(record.commands.dropFirst(2)) == [
+            "SET VARIABLE ACCTCODE 0042", "SET VARIABLE CHANNEL(accountcode) 0042", "SET VARIABLE ACCTCODE_CLASS international",
+            "SET VARIABLE ACCTCODE_REASON code-valid", "SET VARIABLE ACCTCODE_RESULT ACCEPTED", "SET VARIABLE ACCTCODE_ALLOW 1",
+        ])
+        #expect(record.assignments.map { "\($0.name)=\($0.value)" } == Self.acceptedAssignments)
+        await h.stop()
+    }
+
+    /// An Asterisk without MSet answers `EXEC` with `result=-2`: the variables still get set, one by one.
+    @Test func anAsteriskWithoutMSetStillGetsEveryVariable() async throws {
+        let h = try await FlowHarness.make()
+        let record = try await h.call(dial: "011442079460000", keys: ["0042#"], missingApplications: ["MSet"])
+        #expect(record.commands.filter { $0.hasPrefix("EXEC MSet") }.count == 1)
+        #expect(record.commands.filter { $0.hasPrefix("SET VARIABLE") }.count == 6)
+        #expect(record.assignments.map { "\($0.name)=\($0.value)" } == Self.acceptedAssignments)
         await h.stop()
     }
 

@@ -142,3 +142,15 @@ import Testing
 }
 
 import Foundation
+
+/// What the server sends in one `EXEC MSet` is what Asterisk's MSet parsing sets, pair for pair.
+@Suite struct MSetRoundTripTests {
+    @Test func theFakeAsterisksMSetParsingSetsEveryPairInOrder() throws {
+        let pairs = [("ACCTCODE", "0042"), ("CHANNEL(accountcode)", "0042"), ("CDR(userfield)", "x-y"), ("ACCTCODE_REASON", ""),
+                     ("ACCTCODE_ALLOW", "1")]
+        let line = try #require(AGICommand.setVariables(pairs)).encodedLine()
+        var responder = AsteriskResponder(script: CallScript())
+        #expect(responder.respond(to: line) == .send(["200 result=0"]))
+        #expect(responder.assignments.map { "\($0.name)=\($0.value)" } == pairs.map { "\($0.0)=\($0.1)" })
+    }
+}
