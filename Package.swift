@@ -49,13 +49,13 @@ let package = Package(
         .executableTarget(
             name: "acctcodes-bench",
             dependencies: ["AGI", "AccountCodes", "Store", .product(name: "Histogram", package: "hdrhistogram-swift"),
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")] + nio,
             path: "Benchmarks/AcctcodesBench"
         ),
         .testTarget(name: "AGITests", dependencies: ["AGI"]),
         .testTarget(name: "AccountCodesTests", dependencies: ["AccountCodes"]),
         .testTarget(name: "FastAGIServerTests", dependencies: ["FastAGIServer", "FakeAsterisk", "AGI", logging] + nio),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "AccountCodes"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "AccountCodes", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CallFlowsTests", dependencies: ["CallFlows", "FakeAsterisk", "Store", "AccountCodes", "FastAGIServer", logging]),
         .testTarget(name: "CLITests", dependencies: ["acctcodes", "Store", "AccountCodes", "FakeAsterisk"]),
     ],

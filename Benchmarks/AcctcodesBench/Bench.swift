@@ -10,7 +10,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "acctcodes-bench",
         abstract: "acctcodes micro-benchmarks and the benchmark store seed. Prints figures; asserts nothing.",
-        subcommands: [Seed.self, Lookup.self, Core.self]
+        subcommands: [Seed.self, Lookup.self, Core.self, NIOFloor.self]
     )
 }
 
@@ -82,6 +82,14 @@ struct Lookup: AsyncParsableCommand {
                 + "p99.9 \(us(histogram.valueAtPercentile(99.9))) us  mean \(String(format: "%.1f", histogram.mean / 1000)) us, "
                 + "\(String(format: "%.0f", Double(iterations) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)))/s, \(hits) hits")
         }
+        let clock = ContinuousClock()
+        let setups = iterations / 4
+        let started = clock.now
+        for i in 0..<setups {
+            _ = try store.callSetup(account: "default", user: String(1000 + i % 1000), dialed: "011442079460000")
+        }
+        let perSetup = (clock.now - started) / setups
+        print("  call setup (account, user, group, classify, decide): mean \(perSetup.formatted(.units(allowed: [.microseconds], fractionalPart: .show(length: 1))))")
     }
 }
 
