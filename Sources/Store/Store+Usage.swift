@@ -9,6 +9,13 @@ extension AcctcodesStore {
         }
     }
 
+    /// The same, on the calling thread: for the usage-log writer's own queue.
+    public func commitUsage(_ entries: [UsageEntry]) throws(StoreError) {
+        try write { db in
+            for entry in entries { try Self.insertUsage(db, entry) }
+        }
+    }
+
     static func insertUsage(_ db: GRDB.Database, _ e: UsageEntry) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO usage (started_at, route, account_id, user, caller_id, dialed, class, asked, incorrect_entries,
@@ -16,9 +23,9 @@ extension AcctcodesStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try statement.execute(arguments: [
-            e.startedAt, e.route, e.accountID, e.user, e.callerID, e.dialed, e.callClass, e.asked, e.incorrectEntries,
-            e.result, e.reason, e.code, e.tagCode, e.taggedAt, e.uniqueID, e.linkedID, e.channel, e.endedAt, e.disposition,
-            e.duration, e.billsec,
+            StorageDate.string(e.startedAt), e.route, e.accountID, e.user, e.callerID, e.dialed, e.callClass, e.asked,
+            e.incorrectEntries, e.result, e.reason, e.code, e.tagCode, e.taggedAt.map(StorageDate.string), e.uniqueID, e.linkedID,
+            e.channel, e.endedAt.map(StorageDate.string), e.disposition, e.duration, e.billsec,
         ])
     }
 

@@ -1,5 +1,6 @@
 import AccountCodes
 import Foundation
+import GRDB
 import Testing
 @testable import Store
 
@@ -54,8 +55,29 @@ import Testing
             for i in 0..<500 { group.addTask { try await writer.append(self.entry("c.\(i)")) } }
             try await group.waitForAll()
         }
-        #expect(await writer.written == 500)
-        #expect(await writer.batches < 500, "concurrent entries were batched")
+        #expect(writer.written == 500)
+        #expect(writer.batches < 500, "concurrent entries were batched")
         #expect(try store.usage(UsageFilter(accountID: "default")).count == 500)
+    }
+
+    /// A failed commit fails every entry of its batch, and the writer goes on afterwards.
+    @Test func aRefusedBatchFailsItsCallersOnly() async throws {
+        let store = try configuredStore()
+        let writer = UsageLogWriter(store: store)
+        try store.write { db in try db.execute(sql: "ALTER TABLE usage RENAME TO usage_away") }
+        await #expect(throws: StoreError.self) { try await writer.append(self.entry("refused")) }
+        try store.write { db in try db.execute(sql: "ALTER TABLE usage_away RENAME TO usage") }
+        try await writer.append(entry("after"))
+        #expect(try store.usage(UsageFilter(accountID: "default")).map(\.uniqueID) == ["after"])
+    }
+
+    /// Dates are written as GRDB writes them, so its readers and range filters see the same value.
+    @Test func storageDatesMatchGRDBsOwnFormat() {
+        var generator = SystemRandomNumberGenerator()
+        let dates = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 1_795_351_624.9999), Date(timeIntervalSince1970: -1.5)]
+            + (0..<2000).map { _ in Date(timeIntervalSince1970: Double.random(in: 0..<4_102_444_800, using: &generator)) }
+        for date in dates {
+            #expect(StorageDate.string(date) == String.fromDatabaseValue(date.databaseValue), "\(date.timeIntervalSince1970)")
+        }
     }
 }
