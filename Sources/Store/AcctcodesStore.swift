@@ -12,8 +12,6 @@ public final class AcctcodesStore: Sendable {
     public struct Options: Sendable {
         /// How long to wait for another process's write lock before failing with `.locked`.
         public var busyTimeout: Double = 5
-        /// Bytes of the database file read through a memory map (SQLite's `mmap_size`).
-        public var mmapSize = 1 << 30
         /// `FULL` fsyncs every commit (survives power loss); `NORMAL` survives a killed process.
         public var fsyncEveryCommit: Bool = false
         public init() {}
@@ -27,10 +25,6 @@ public final class AcctcodesStore: Sendable {
         let synchronous = options.fsyncEveryCommit ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-            // Each usage-log commit makes every reader drop its page cache at its next read; with
-            // the file mapped, re-reading the code index costs no syscalls. (Measured: a code
-            // lookup under load went from ~60 to ~20 us.)
-            try db.execute(sql: "PRAGMA mmap_size = \(options.mmapSize)")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
