@@ -12,7 +12,7 @@ final class SessionTracker: Sendable {
     func run(call: AGICall, route: @escaping AGIRouteHandler) {
         active.add(1, ordering: .relaxed)
         total.add(1, ordering: .relaxed)
-        Task(executorPreference: EventLoopTaskExecutor(call.connection.eventLoop)) {
+        Task {
             let start = ContinuousClock.now
             var failure: (any Error)?
             do {
