@@ -8,6 +8,7 @@ import Synchronization
 public final class AcctcodesStore: Sendable {
     public let path: String
     let pool: DatabasePool
+    let settingsCache = SettingsCache()
 
     public struct Options: Sendable {
         /// How long to wait for another process's write lock before failing with `.locked`.

@@ -66,6 +66,22 @@ enum Migrations {
                 CREATE INDEX usage_code ON usage(account_id, COALESCE(tag_code, code));
                 """)
         }
+        // One number that changes with every account, group or user change, from any process:
+        // the server keeps decoded settings while it stays the same (see `SettingsCache`).
+        migrator.registerMigration("v2-settings-revision") { db in
+            try db.execute(sql: """
+                CREATE TABLE settings_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
+                INSERT INTO settings_revision (id, revision) VALUES (1, 0);
+                """)
+            for table in ["account", "settings_group", "user"] {
+                for event in ["INSERT", "UPDATE", "DELETE"] {
+                    try db.execute(sql: """
+                        CREATE TRIGGER \(table)_\(event.lowercased())_revision AFTER \(event) ON "\(table)"
+                        BEGIN UPDATE settings_revision SET revision = revision + 1 WHERE id = 1; END
+                        """)
+                }
+            }
+        }
         return migrator
     }
 }

@@ -20,15 +20,24 @@ extension AcctcodesStore {
     /// transaction: an admin change landing between them can at worst pair a user with a group
     /// just removed, which reads as no group.
     public func callSetup(account accountID: String, user ext: String, dialed: String) throws(StoreError) -> CallSetup {
-        try quickRead { db in try Self.callSetup(db, accountID, ext, dialed) }
+        try quickRead { db in try Self.callSetup(db, accountID, ext, dialed, cache: settingsCache) }
     }
 
-    static func callSetup(_ db: GRDB.Database, _ accountID: String, _ ext: String, _ dialed: String) throws -> CallSetup {
-        let account = try fetchAccount(db, accountID) ?? Account(id: accountID)
-        let user = try fetchUser(db, accountID, ext)
-        let group = try user?.group.flatMap { try fetchGroup(db, accountID, $0) }
+    static func callSetup(_ db: GRDB.Database, _ accountID: String, _ ext: String, _ dialed: String,
+                          cache: SettingsCache) throws -> CallSetup {
+        let revision = try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM settings_revision WHERE id = 1")) ?? 0
+        let account = try cache.account(accountID, revision: revision) { try fetchAccount(db, accountID) } ?? Account(id: accountID)
+        let user = try cache.user(.init(account: accountID, name: ext), revision: revision) { try fetchUser(db, accountID, ext) }
+        let group = try user?.group.flatMap { name in
+            try cache.group(.init(account: accountID, name: name), revision: revision) { try fetchGroup(db, accountID, name) }
+        }
         let classifier = CallClassifier(plan: account.plan)
-        let callClass = classifier.classify(dialed) { (try? isExtension(db, accountID, $0)) ?? false }
+        let callClass = classifier.classify(dialed) { number in
+            // A failed read counts as "not an extension" for this call only: it is not cached.
+            (try? cache.isExtension(.init(account: accountID, name: number), revision: revision) {
+                try isExtension(db, accountID, number)
+            }) ?? false
+        }
         let effective = EffectiveSettings(account: account.defaults, group: group?.overrides, groupPermission: group?.permission,
                                           user: user?.overrides)
         let decision = CallDecision.decide(callClass: callClass, settings: effective, userEnabled: user?.enabled ?? false,

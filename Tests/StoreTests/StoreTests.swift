@@ -26,11 +26,11 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
 @Suite struct StoreTests {
     @Test func migratesFromEmpty() throws {
         let store = try AcctcodesStore(path: temporaryPath())
-        #expect(try store.appliedMigrations() == ["v1-accounts-groups-users-codes-usage"])
+        #expect(try store.appliedMigrations() == ["v1-accounts-groups-users-codes-usage", "v2-settings-revision"])
         #expect(try store.account("default") == nil)
         // Reopening applies nothing twice.
         let again = try AcctcodesStore(path: store.path)
-        #expect(try again.appliedMigrations().count == 1)
+        #expect(try again.appliedMigrations().count == 2)
     }
 
     @Test func accountRulesAreEnforcedAgainstStoredState() throws {
@@ -151,6 +151,50 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
             try await group.waitForAll()
         }
         #expect(try server.codeCount(account: "default") == 201)
+    }
+
+    /// The server keeps decoded settings between calls; a change from any process shows at the next call.
+    @Test func callSetupSeesEverySettingsChangeAtTheNextCall() throws {
+        let path = temporaryPath()
+        let server = try configuredStore(path: path)
+        let admin = try AcctcodesStore(path: path)
+        func decision(_ user: String = "1001", _ dialed: String = "011442079460000") throws -> String {
+            "\(try server.callSetup(account: "default", user: user, dialed: dialed).decision)"
+        }
+        var user = User(accountID: "default", extensionNumber: "1001")
+        user.enabled = true
+        try admin.saveUser(user, create: true)
+        let enabled = try decision()
+        #expect(try decision() == enabled, "a cached read decides the same")
+        user.enabled = false
+        try admin.saveUser(user, create: false)
+        #expect(try decision() != enabled, "a user change from another connection")
+
+        var group = SettingsGroup(accountID: "default", name: "local-only")
+        group.permission = .local
+        try admin.saveGroup(group, create: true)
+        user.enabled = true
+        user.group = "local-only"
+        try admin.saveUser(user, create: false)
+        let inGroup = try server.callSetup(account: "default", user: "1001", dialed: "011442079460000")
+        #expect(inGroup.group?.permission == .local)
+        group.permission = .international
+        try admin.saveGroup(group, create: false)
+        #expect(try server.callSetup(account: "default", user: "1001", dialed: "011442079460000").group?.permission == .international)
+
+        // Even a change that bypasses acctcodes entirely, as sqlite3 run by hand.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [path, "UPDATE account SET code_length = 6 WHERE id = 'default'"]
+        try process.run()
+        process.waitUntilExit()
+        #expect(try server.callSetup(account: "default", user: "1001", dialed: "011442079460000").account.codeLength == 6)
+
+        // A caller who becomes a user, and a number that becomes an extension.
+        #expect(try server.callSetup(account: "default", user: "2002", dialed: "2002").user == nil)
+        try admin.saveUser(User(accountID: "default", extensionNumber: "2002"), create: true)
+        let setup = try server.callSetup(account: "default", user: "2002", dialed: "2002")
+        #expect(setup.user != nil && setup.callClass == .internal)
     }
 
     @Test func lockedDatabaseGivesAClearErrorAndChangesNothing() throws {
