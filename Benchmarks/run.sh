@@ -38,6 +38,7 @@ start_server() { # name port
   case "$1" in
     acctcodes) "$bin/acctcodes" serve --db "$work/bench.sqlite" --listen "127.0.0.1:$2" --log-level warning --max-connections 20000 2>"$work/serve.log" & ;;
     floor) "$work/agilimit" "$2" >/dev/null 2>&1 & ;;
+    nio-floor) "$bin/acctcodes-bench" nio-floor --port "$2" >/dev/null 2>&1 & ;;
     panoramisk) python3 "$SHARED/bench/peer_panoramisk.py" "$2" "$work/peer.sqlite" >/dev/null 2>&1 & ;;
   esac
   server_pid=$!
@@ -45,17 +46,22 @@ start_server() { # name port
 }
 stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
 
-declare -A sps p99
+declare -A sps p99 cpu
 port=4600
 for level in $LEVELS; do
-  for name in acctcodes floor panoramisk; do
+  for name in acctcodes floor nio-floor panoramisk; do
     port=$((port + 1))
     start_server "$name" "$port"
+    ticks0=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
     out=$("$work/agiload" 127.0.0.1 "$port" outbound "$level" "$DURATION" "$code" 1001 011442079460000)
+    ticks1=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
     stop_server
     echo "[$name @ $level] $out" | tr '\n' ' ' >&2; echo >&2
     sps[$name,$level]=$(sed -n 's/.*: \([0-9]*\) sessions\/s.*/\1/p' <<<"$out")
     p99[$name,$level]=$(sed -n 's/.*p99 \([0-9]*\) p999.*/\1/p' <<<"$out")
+    done_sessions=$(sed -n 's/^sessions \([0-9]*\) .*/\1/p' <<<"$out")
+    # Server CPU (user + system, from /proc) per completed session, in microseconds.
+    cpu[$name,$level]=$(( done_sessions > 0 ? (ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / done_sessions : 0 ))
   done
 done
 
@@ -79,14 +85,15 @@ core=$("$bin/acctcodes-bench" core)
 {
   echo "## Run of $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, ${DURATION} s per run"
   echo
-  echo "Same C load generator (agiload) for all three; outbound route, international call, valid code."
+  echo "Same C load generator (agiload) for all four; outbound route, international call, valid code."
+  echo "bare NIO: the floor's fixed flow on SwiftNIO with no logic (\`acctcodes-bench nio-floor\`)."
   echo
-  echo "| concurrent | acctcodes sessions/s | floor sessions/s | panoramisk sessions/s | acctcodes / floor | panoramisk / floor | acctcodes p99 rtt | floor p99 rtt |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| concurrent | acctcodes sessions/s | floor sessions/s | bare NIO sessions/s | panoramisk sessions/s | acctcodes / floor | bare NIO / floor | panoramisk / floor | acctcodes p99 rtt | floor p99 rtt | server CPU per session: acctcodes / floor / bare NIO |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for level in $LEVELS; do
-    a=${sps[acctcodes,$level]:-0}; f=${sps[floor,$level]:-0}; p=${sps[panoramisk,$level]:-0}
+    a=${sps[acctcodes,$level]:-0}; f=${sps[floor,$level]:-0}; n=${sps[nio-floor,$level]:-0}; p=${sps[panoramisk,$level]:-0}
     ratio() { [ "$2" -gt 0 ] && awk "BEGIN {printf \"%.0f %%\", 100 * $1 / $2}" || echo "-"; }
-    echo "| $level | $a | $f | $p | $(ratio "$a" "$f") | $(ratio "$p" "$f") | ${p99[acctcodes,$level]:-?} µs | ${p99[floor,$level]:-?} µs |"
+    echo "| $level | $a | $f | $n | $p | $(ratio "$a" "$f") | $(ratio "$n" "$f") | $(ratio "$p" "$f") | ${p99[acctcodes,$level]:-?} µs | ${p99[floor,$level]:-?} µs | ${cpu[acctcodes,$level]:-?} / ${cpu[floor,$level]:-?} / ${cpu[nio-floor,$level]:-?} µs |"
   done
   echo
   echo "acctcodes' own load generator (\`acctcodes load\`, 100 concurrent):"

@@ -10,6 +10,8 @@ public struct AGIEnvironment: Sendable, Equatable {
 
     public init(pairs: [(name: String, value: String)] = []) {
         self.pairs = []
+        // Asterisk 20 sends 22 names, plus one per AGI argument: one allocation, not six.
+        self.pairs.reserveCapacity(max(pairs.count, 24))
         for pair in pairs { append(name: pair.name, value: pair.value) }
     }
 

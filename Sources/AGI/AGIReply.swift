@@ -93,6 +93,17 @@ public struct ReplyParser: Sendable {
         return next == nil || next == UInt8(ascii: " ") ? code : nil
     }
 
+    /// What follows the first `key` in `bytes` (a plain byte search: the generic string search
+    /// showed in the per-reply profile).
+    static func value(after key: String.UTF8View, in bytes: Substring.UTF8View) -> Substring.UTF8View? {
+        var start = bytes.startIndex
+        while let first = bytes[start...].firstIndex(of: key.first!) {
+            if bytes[first...].starts(with: key) { return bytes[bytes.index(first, offsetBy: key.count)...] }
+            start = bytes.index(after: first)
+        }
+        return nil
+    }
+
     static func parseSuccess(_ line: String) throws(ParseError) -> AGIReply {
         let prefix = "200 result=".utf8
         let bytes = line.utf8
@@ -109,8 +120,8 @@ public struct ReplyParser: Sendable {
             data = String(line[bytes.index(after: restStart)..<close])
         }
         var endpos: Int?
-        if let range = rest.firstRange(of: "endpos=") {
-            endpos = Int(rest[range.upperBound...].prefix { $0.isASCII && $0.isNumber })
+        if let digits = Self.value(after: "endpos=".utf8, in: rest.utf8) {
+            endpos = Int(Substring(digits.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }))
         }
         return .success(result: result, data: data, endpos: endpos, rest: String(rest))
     }

@@ -71,18 +71,17 @@ public struct EffectiveSettings: Sendable, Equatable {
         }
     }
 
+    /// Field by field, without key paths: forming them cost more than the rest of a call's merge.
     private mutating func apply(_ overrides: SettingsOverrides, from source: SettingSource) {
-        func take<T>(_ value: T?, _ field: SettingField, _ keyPath: WritableKeyPath<Settings, T>) {
-            guard let value else { return }
-            settings[keyPath: keyPath] = value
-            sources[field] = source
+        if let value = overrides.allowAccountCodes { settings.allowAccountCodes = value; sources[.allowAccountCodes] = source }
+        if let value = overrides.requireForInternal { settings.requireForInternal = value; sources[.requireForInternal] = source }
+        if let value = overrides.validateWhenDialed { settings.validateWhenDialed = value; sources[.validateWhenDialed] = source }
+        if let value = overrides.proceedAfterMaxRetries {
+            settings.proceedAfterMaxRetries = value
+            sources[.proceedAfterMaxRetries] = source
         }
-        take(overrides.allowAccountCodes, .allowAccountCodes, \.allowAccountCodes)
-        take(overrides.requireForInternal, .requireForInternal, \.requireForInternal)
-        take(overrides.validateWhenDialed, .validateWhenDialed, \.validateWhenDialed)
-        take(overrides.proceedAfterMaxRetries, .proceedAfterMaxRetries, \.proceedAfterMaxRetries)
-        take(overrides.callsRequiringCodes, .callsRequiringCodes, \.callsRequiringCodes)
-        take(overrides.collection, .collection, \.collection)
-        take(overrides.entryTimeout, .entryTimeout, \.entryTimeout)
+        if let value = overrides.callsRequiringCodes { settings.callsRequiringCodes = value; sources[.callsRequiringCodes] = source }
+        if let value = overrides.collection { settings.collection = value; sources[.collection] = source }
+        if let value = overrides.entryTimeout { settings.entryTimeout = value; sources[.entryTimeout] = source }
     }
 }
