@@ -9,6 +9,7 @@ public final class AcctcodesStore: Sendable {
     public let path: String
     let pool: DatabasePool
     let settingsCache = SettingsCache()
+    let threadReaders: ThreadReaders
 
     public struct Options: Sendable {
         /// How long to wait for another process's write lock before failing with `.locked`.
@@ -20,6 +21,7 @@ public final class AcctcodesStore: Sendable {
 
     public init(path: String, options: Options = Options()) throws(StoreError) {
         self.path = path
+        threadReaders = ThreadReaders(path: path, busyTimeout: options.busyTimeout)
         var configuration = Configuration()
         configuration.busyMode = .timeout(options.busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -50,7 +52,7 @@ public final class AcctcodesStore: Sendable {
     /// A read with no transaction around it: one call's lookups, where `BEGIN`/`COMMIT` would cost
     /// more than the queries. Each statement still sees a consistent snapshot (WAL).
     func quickRead<T>(_ body: (GRDB.Database) throws -> T) throws(StoreError) -> T {
-        do { return try pool.unsafeRead(body) } catch { throw StoreError.wrap(error) }
+        do { return try threadReaders.read(body) } catch { throw StoreError.wrap(error) }
     }
 
     func write<T>(_ body: (GRDB.Database) throws -> T) throws(StoreError) -> T {

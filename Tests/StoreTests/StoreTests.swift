@@ -1,5 +1,6 @@
 import AccountCodes
 import Foundation
+import Synchronization
 import Testing
 @testable import Store
 
@@ -151,6 +152,19 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
             try await group.waitForAll()
         }
         #expect(try server.codeCount(account: "default") == 201)
+    }
+
+    /// Per-call reads use a connection per thread; more threads than it keeps still all read right.
+    @Test func readsFromManyThreadsAllSeeTheCodes() throws {
+        let store = try configuredStore(codes: 100)
+        let results = Mutex([Bool](repeating: false, count: 200))
+        DispatchQueue.concurrentPerform(iterations: 200) { i in
+            let code = String(format: "%04d", i % 100)
+            let valid = (try? store.isValidCode(account: "default", code: code)) ?? false
+            let missing = (try? store.isValidCode(account: "default", code: "9999")) ?? true
+            results.withLock { $0[i] = valid && !missing }
+        }
+        #expect(results.withLock { $0.allSatisfy { $0 } })
     }
 
     /// The server keeps decoded settings between calls; a change from any process shows at the next call.
