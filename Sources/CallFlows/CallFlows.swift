@@ -32,7 +32,7 @@ public struct CallFlows: Sendable {
         } catch {
             return spoolFailure(entry, error: error, logger: logger())
         }
-        if let spool, spool.hasEntries { await replaySpool(logger: logger()) }
+        await replaySpool(logger: logger())
         return true
     }
 
@@ -54,13 +54,13 @@ public struct CallFlows: Sendable {
     }
 
     /// Once the database takes writes again, spooled entries move into the usage log.
-    public func replaySpool(logger: Logger) async {
+    public func replaySpool(logger: @autoclosure () -> Logger) async {
         guard let spool, spool.hasEntries else { return }
         do {
             let moved = try await spool.replay(into: store)
-            if moved > 0 { logger.info("moved \(moved) spooled entries into the usage log") }
+            if moved > 0 { logger().info("moved \(moved) spooled entries into the usage log") }
         } catch {
-            logger.warning("spooled entries stay in \(spool.path): \(error)")
+            logger().warning("spooled entries stay in \(spool.path): \(error)")
         }
     }
 

@@ -124,7 +124,7 @@ final class AGIConnectionHandler: ChannelInboundHandler {
             abort("\(tooLong)")
         } else {
             // Resets and broken pipes are how Asterisk ends sessions after a hangup: not an error.
-            if log.logLevel <= .debug { logger.debug("connection error: \(error)") }
+            log.log(level: .debug, "connection error: \(error)")
             close()
         }
     }
@@ -173,7 +173,7 @@ final class AGIConnectionHandler: ChannelInboundHandler {
     private func handle(_ event: AGIInboundEvent) {
         switch event {
         case .hangup:
-            if log.logLevel <= .debug { logger.debug("HANGUP from Asterisk") }
+            log.log(level: .debug, "HANGUP from Asterisk")
             connection?.markHungUp()
         case .progress:
             break

@@ -18,8 +18,13 @@ final class SessionLogger: Sendable {
         self.state = Mutex(State(metadata: metadata))
     }
 
-    /// The configured level: check it before building anything for a debug line.
-    var logLevel: Logger.Level { base.logLevel }
+    /// Logs only if the level admits it: below it, neither the logger, the message nor the
+    /// metadata is built.
+    func log(level: Logger.Level, _ message: @autoclosure () -> Logger.Message,
+             metadata: @autoclosure () -> Logger.Metadata? = nil) {
+        guard base.logLevel <= level else { return }
+        logger.log(level: level, message(), metadata: metadata())
+    }
 
     func add(_ key: String, _ value: Logger.MetadataValue) {
         state.withLock {

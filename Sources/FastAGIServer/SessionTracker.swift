@@ -27,15 +27,15 @@ final class SessionTracker: Sendable {
             case let error as AGICallError where error == .connectionClosed: .info
             default: .error
             }
-            if call.log.logLevel <= level {
+            call.log.log(level: level, "session", metadata: {
                 var metadata: Logger.Metadata = [
                     "outcome": "\(call.outcome ?? (failure == nil ? "done" : "error"))",
                     "ms": "\((ContinuousClock.now - start).milliseconds)",
                 ]
                 if call.isHungUp { metadata["hungup"] = "yes" }
                 if let failure { metadata["error"] = "\(failure)" }
-                call.logger.log(level: level, "session", metadata: metadata)
-            }
+                return metadata
+            }())
             self.active.subtract(1, ordering: .relaxed)
         }
     }

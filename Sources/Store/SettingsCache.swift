@@ -19,7 +19,7 @@ final class SettingsCache: Sendable {
         var users: [Key: User?] = [:]
         var groups: [Key: SettingsGroup?] = [:]
         var extensions: [Key: Bool] = [:]
-        var entries = 0
+        var entries: Int { accounts.count + users.count + groups.count + extensions.count }
     }
 
     /// Bounds memory when callers present endless distinct caller IDs.
@@ -66,7 +66,6 @@ final class SettingsCache: Sendable {
                     guard state.revision == revision else { return }
                     if state.entries >= Self.maxEntries { state = State(revision: revision) }
                     set(&state, value)
-                    state.entries += 1
                 }
             }
             return value
