@@ -102,9 +102,22 @@ struct CodeCommand: ParsableCommand {
 
 /// A file's text, or standard input for `-`.
 func readInput(_ file: String) throws -> String {
-    if file == "-" { return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
+    if file == "-" { return try readStandardInput() }
     guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
     return String(decoding: data, as: UTF8.self)
+}
+
+/// Reads standard input to its end. Foundation's `readDataToEndOfFile` traps on EINTR; this retries.
+private func readStandardInput() throws -> String {
+    var data = [UInt8]()
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+        if count > 0 { data += buffer[..<count]; continue }
+        if count == 0 { return String(decoding: data, as: UTF8.self) }
+        if errno == EINTR { continue }
+        throw ValidationError("cannot read standard input: \(String(cString: strerror(errno)))")
+    }
 }
 
 func writeOutput(_ text: String, to path: String?) throws {

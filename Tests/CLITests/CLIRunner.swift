@@ -33,16 +33,27 @@ struct CLI {
         var environment = ProcessInfo.processInfo.environment
         environment["ACCTCODES_DB"] = database
         process.environment = environment
-        let out = Pipe(), err = Pipe(), stdin = Pipe()
+        // Files, not pipes: Foundation's pipe reads crash on EINTR, which SIGCHLD from the
+        // other tests' child processes can cause at any time.
+        let dir = URL(fileURLWithPath: database).deletingLastPathComponent()
+        let id = UUID().uuidString
+        let inPath = dir.appendingPathComponent("\(id).in"), outPath = dir.appendingPathComponent("\(id).out"),
+            errPath = dir.appendingPathComponent("\(id).err")
+        try Data((input ?? "").utf8).write(to: inPath)
+        FileManager.default.createFile(atPath: outPath.path, contents: nil)
+        FileManager.default.createFile(atPath: errPath.path, contents: nil)
+        let stdin = try FileHandle(forReadingFrom: inPath)
+        let out = try FileHandle(forWritingTo: outPath), err = try FileHandle(forWritingTo: errPath)
+        defer {
+            for handle in [stdin, out, err] { try? handle.close() }
+            for path in [inPath, outPath, errPath] { try? FileManager.default.removeItem(at: path) }
+        }
         process.standardOutput = out
         process.standardError = err
         process.standardInput = stdin
         try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let stdout = try Data(contentsOf: outPath), stderr = try Data(contentsOf: errPath)
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
