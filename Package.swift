@@ -31,7 +31,8 @@ let package = Package(
         // Edge: the FastAGI server on SwiftNIO.
         .target(name: "FastAGIServer", dependencies: ["AGI", logging] + nio),
         // Edge: SQLite through GRDB.
-        .target(name: "Store", dependencies: ["AccountCodes", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: ["AccountCodes", .product(name: "GRDB", package: "GRDB.swift"),
+                                             .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // The routes that join the server, the rules and the store.
         .target(name: "CallFlows", dependencies: ["AGI", "FastAGIServer", "AccountCodes", "Store", logging]),
         // Asterisk's side of a session: used by tests, `acctcodes call` and `acctcodes load`.

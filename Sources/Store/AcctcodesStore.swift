@@ -49,12 +49,6 @@ public final class AcctcodesStore: Sendable {
         do { return try pool.read(body) } catch { throw StoreError.wrap(error) }
     }
 
-    /// A read with no transaction around it: one call's lookups, where `BEGIN`/`COMMIT` would cost
-    /// more than the queries. Each statement still sees a consistent snapshot (WAL).
-    func quickRead<T>(_ body: (GRDB.Database) throws -> T) throws(StoreError) -> T {
-        do { return try threadReaders.read(body) } catch { throw StoreError.wrap(error) }
-    }
-
     func write<T>(_ body: (GRDB.Database) throws -> T) throws(StoreError) -> T {
         do { return try pool.write(body) } catch { throw StoreError.wrap(error) }
     }

@@ -16,26 +16,34 @@ extension AcctcodesStore {
     /// Reads the account, the caller and their group, classifies the number and decides.
     /// A missing account behaves as a fresh one: account codes off.
     /// Runs on the calling thread: these reads take microseconds and never wait on a writer (WAL),
-    /// so a hop to GRDB's reader queue would cost more than the read. They run without a
+    /// so a hop to GRDB's reader queue would cost more than the read. Usually they are one read of
+    /// the settings revision, the rest coming from `SettingsCache`. They run without a
     /// transaction: an admin change landing between them can at worst pair a user with a group
     /// just removed, which reads as no group.
     public func callSetup(account accountID: String, user ext: String, dialed: String) throws(StoreError) -> CallSetup {
-        try quickRead { db in try Self.callSetup(db, accountID, ext, dialed, cache: settingsCache) }
+        do {
+            let revision = try threadReaders.call { try $0.settingsRevision() }
+            return try Self.callSetup(accountID, ext, dialed, revision: revision, cache: settingsCache, readers: threadReaders)
+        } catch {
+            throw StoreError.wrap(error)
+        }
     }
 
-    static func callSetup(_ db: GRDB.Database, _ accountID: String, _ ext: String, _ dialed: String,
-                          cache: SettingsCache) throws -> CallSetup {
-        let revision = try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM settings_revision WHERE id = 1")) ?? 0
-        let account = try cache.account(accountID, revision: revision) { try fetchAccount(db, accountID) } ?? Account(id: accountID)
-        let user = try cache.user(.init(account: accountID, name: ext), revision: revision) { try fetchUser(db, accountID, ext) }
+    static func callSetup(_ accountID: String, _ ext: String, _ dialed: String, revision: Int64, cache: SettingsCache,
+                          readers: ThreadReaders) throws -> CallSetup {
+        // Reads on a cache miss only.
+        func fetch<T>(_ body: (GRDB.Database) throws -> T) throws -> T { try readers.read(body) }
+        let account = try cache.account(accountID, revision: revision) { try fetch { try fetchAccount($0, accountID) } }
+            ?? Account(id: accountID)
+        let user = try cache.user(.init(account: accountID, name: ext), revision: revision) { try fetch { try fetchUser($0, accountID, ext) } }
         let group = try user?.group.flatMap { name in
-            try cache.group(.init(account: accountID, name: name), revision: revision) { try fetchGroup(db, accountID, name) }
+            try cache.group(.init(account: accountID, name: name), revision: revision) { try fetch { try fetchGroup($0, accountID, name) } }
         }
         let classifier = CallClassifier(plan: account.plan)
         let callClass = classifier.classify(dialed) { number in
             // A failed read counts as "not an extension" for this call only: it is not cached.
             (try? cache.isExtension(.init(account: accountID, name: number), revision: revision) {
-                try isExtension(db, accountID, number)
+                try fetch { try isExtension($0, accountID, number) }
             }) ?? false
         }
         let effective = EffectiveSettings(account: account.defaults, group: group?.overrides, groupPermission: group?.permission,

@@ -63,7 +63,7 @@ extension AcctcodesStore {
     /// Whether a code exists and is active in the account: the validation lookup on every call,
     /// on the calling thread.
     public func isValidCode(account: String, code: String) throws(StoreError) -> Bool {
-        try quickRead { db in try Self.isValidCode(db, account, code) }
+        do { return try threadReaders.call { try $0.isActiveCode(account: account, code: code) } } catch { throw StoreError.wrap(error) }
     }
 
     static func isValidCode(_ db: GRDB.Database, _ account: String, _ code: String) throws -> Bool {

@@ -237,6 +237,26 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
         #expect(error?.description.contains("not a database") == true)
     }
 
+    /// The per-call reads use SQLite directly; their failures read like every other store error,
+    /// and they recover once the schema is whole again.
+    @Test func perCallReadsReportAndRecoverFromABrokenSchema() throws {
+        let path = temporaryPath()
+        let store = try configuredStore(path: path, codes: 10)
+        #expect(try store.isValidCode(account: "default", code: "0007"))
+        let admin = try AcctcodesStore(path: path)
+        try admin.write { db in try db.execute(sql: "ALTER TABLE code RENAME TO code_gone") }
+        let error = #expect(throws: StoreError.self) { try store.isValidCode(account: "default", code: "0007") }
+        #expect(error?.description.contains("no such table: code") == true, "\(String(describing: error))")
+        try admin.write { db in try db.execute(sql: "ALTER TABLE settings_revision RENAME TO revision_gone") }
+        #expect(throws: StoreError.self) { try store.callSetup(account: "default", user: "1001", dialed: "2125550100") }
+        try admin.write { db in
+            try db.execute(sql: "ALTER TABLE code_gone RENAME TO code")
+            try db.execute(sql: "ALTER TABLE revision_gone RENAME TO settings_revision")
+        }
+        #expect(try store.isValidCode(account: "default", code: "0007"))
+        #expect(try store.callSetup(account: "default", user: "1001", dialed: "2125550100").account.codeLength == 4)
+    }
+
     @Test func unwritableLocationGivesAClearError() {
         #expect(throws: StoreError.self) { try AcctcodesStore(path: "/nonexistent-dir/x/acctcodes.sqlite") }
     }
