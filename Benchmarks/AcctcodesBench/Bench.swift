@@ -115,6 +115,22 @@ struct Core: ParsableCommand {
             _ = try? parser.feed(lines[i % lines.count])
         }
         measure("encode a command") { _ in _ = try? AGICommand.setVariable("ACCTCODE_REASON", "code-valid").encodedLine() }
+        let results = [("CHANNEL(accountcode)", "0001234"), ("ACCTCODE", "0001234"), ("ACCTCODE_RESULT", "ACCEPTED"),
+                       ("ACCTCODE_ALLOW", "1"), ("ACCTCODE_CLASS", "international"), ("ACCTCODE_REASON", "code-valid")]
+        measure("encode the MSet") { _ in _ = try? AGICommand.setVariables(results.map { (name: $0.0, value: $0.1) })?.encodedLine() }
+        // What Asterisk 20 sends for an outbound call (as in the recorded transcripts).
+        let environment = [
+            "agi_request: agi://127.0.0.1/outbound?number=011442079460000", "agi_channel: PJSIP/1001-00000001",
+            "agi_language: en", "agi_type: PJSIP", "agi_uniqueid: 1700000000.1", "agi_version: 20.5.0",
+            "agi_callerid: 1001", "agi_calleridname: Alice", "agi_callingpres: 0", "agi_callingani2: 0", "agi_callington: 0",
+            "agi_callingtns: 0", "agi_dnid: 011442079460000", "agi_rdnis: unknown", "agi_context: from-internal",
+            "agi_extension: 011442079460000", "agi_priority: 2", "agi_enhanced: 0.0", "agi_accountcode: ",
+            "agi_threadid: 140000000000000", "agi_network: yes", "agi_network_script: outbound?number=011442079460000", "",
+        ]
+        measure("parse an environment") { _ in
+            var parser = EnvironmentParser()
+            for line in environment { _ = try? parser.feed(line) }
+        }
     }
 
     func measure(_ name: String, _ body: (Int) -> Void) {

@@ -60,6 +60,8 @@ public struct AGICommand: Sendable, Equatable, CustomStringConvertible {
     }
 
     static func quote(_ s: String) throws(EncodingError) -> String {
+        // The usual case, nothing to escape: one concatenation instead of a scalar-by-scalar copy.
+        if !s.utf8.contains(where: needsEscape) { return "\"" + s + "\"" }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -69,6 +71,10 @@ public struct AGICommand: Sendable, Equatable, CustomStringConvertible {
             }
         }
         return out + "\""
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == 0
     }
 
     private static func isBareSafe(_ byte: UInt8) -> Bool {

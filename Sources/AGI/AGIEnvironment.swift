@@ -69,42 +69,49 @@ public struct AGIScript: Sendable, Equatable {
     }
 
     public init(_ raw: String) {
-        let (path, query) = raw.firstIndex(of: "?").map { (raw[..<$0], raw[raw.index(after: $0)...]) } ?? (raw[...], "")
-        route = String(path).trimmingSlashes()
-        var parameters: [String: String] = [:]
-        for item in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let (key, value) = item.firstIndex(of: "=").map { (item[..<$0], item[item.index(after: $0)...]) } ?? (item, "")
-            let name = percentDecoded(key)
-            // First occurrence wins, like most web frameworks.
-            if !name.isEmpty, parameters[name] == nil { parameters[name] = percentDecoded(value) }
-        }
-        self.parameters = parameters
+        var raw = raw
+        (route, parameters) = raw.withUTF8(Self.parse)
     }
-}
 
-extension String {
-    fileprivate func trimmingSlashes() -> String {
-        var s = Substring(self)
-        while s.first == "/" { s = s.dropFirst() }
-        while s.last == "/" { s = s.dropLast() }
-        return String(s)
+    /// Byte by byte: every call parses one, and String's index APIs cost more than the work.
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> (route: String, parameters: [String: String]) {
+        let slash = UInt8(ascii: "/")
+        let question = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
+        var start = 0, end = question
+        while start < end, bytes[start] == slash { start += 1 }
+        while end > start, bytes[end - 1] == slash { end -= 1 }
+        let route = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        var parameters: [String: String] = [:]
+        var itemStart = question + 1
+        while itemStart < bytes.count {
+            let itemEnd = bytes[itemStart...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.count
+            let item = bytes[itemStart..<itemEnd]
+            let equals = item.firstIndex(of: UInt8(ascii: "="))
+            let name = percentDecoded(item[..<(equals ?? itemEnd)])
+            // First occurrence wins, like most web frameworks.
+            if !name.isEmpty, parameters[name] == nil {
+                parameters[name] = percentDecoded(equals.map { item[($0 + 1)...] } ?? item[itemEnd...])
+            }
+            itemStart = itemEnd + 1
+        }
+        return (route, parameters)
     }
 }
 
 /// Decodes `%XX` escapes; a malformed escape is kept literally rather than rejected.
-func percentDecoded(_ s: Substring) -> String {
-    guard s.contains("%") else { return String(s) }
+func percentDecoded(_ s: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+    let percent = UInt8(ascii: "%")
+    guard s.contains(percent) else { return String(decoding: UnsafeBufferPointer(rebasing: s), as: UTF8.self) }
     var bytes: [UInt8] = []
-    bytes.reserveCapacity(s.utf8.count)
-    var iterator = Array(s.utf8)[...]
-    while let byte = iterator.popFirst() {
-        if byte == UInt8(ascii: "%"), iterator.count >= 2,
-           let high = hexValue(iterator[iterator.startIndex]),
-           let low = hexValue(iterator[iterator.startIndex + 1]) {
+    bytes.reserveCapacity(s.count)
+    var i = s.startIndex
+    while i < s.endIndex {
+        if s[i] == percent, i + 2 < s.endIndex, let high = hexValue(s[i + 1]), let low = hexValue(s[i + 2]) {
             bytes.append(high << 4 | low)
-            iterator = iterator.dropFirst(2)
+            i += 3
         } else {
-            bytes.append(byte)
+            bytes.append(s[i])
+            i += 1
         }
     }
     return String(decoding: bytes, as: UTF8.self)

@@ -47,14 +47,18 @@ public struct EnvironmentParser: Sendable {
         bytes += line.utf8.count + 1
         guard lines <= limits.maxLines else { throw .tooManyLines(limits.maxLines) }
         guard bytes <= limits.maxBytes else { throw .tooLarge(limits.maxBytes) }
-        let utf8 = line.utf8
-        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")), colon != utf8.startIndex else {
-            throw .malformedLine(line)
+        var line = line
+        // A scan of the bytes: String's index-based APIs validate every index they are given.
+        let split = line.withUTF8 { bytes -> (String, String)? in
+            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon != 0 else { return nil }
+            var valueStart = colon + 1
+            // Asterisk writes "name: value"; a bare "name:" is taken as empty.
+            if valueStart < bytes.count, bytes[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
+            return (String(decoding: UnsafeBufferPointer(rebasing: bytes[..<colon]), as: UTF8.self),
+                    String(decoding: UnsafeBufferPointer(rebasing: bytes[valueStart...]), as: UTF8.self))
         }
-        var valueStart = utf8.index(after: colon)
-        // Asterisk writes "name: value"; a bare "name:" is taken as empty.
-        if valueStart != utf8.endIndex, utf8[valueStart] == UInt8(ascii: " ") { valueStart = utf8.index(after: valueStart) }
-        environment.append(name: String(line[..<colon]), value: String(line[valueStart...]))
+        guard let (name, value) = split else { throw .malformedLine(line) }
+        environment.append(name: name, value: value)
         return .needMore
     }
 }

@@ -14,7 +14,7 @@ public struct CallClassifier: Sendable {
             number.removeFirst(plan.outboundDialDigit.count)
             if NumberingPlan.emergencyNumbers.contains(number) { return .emergency }
         }
-        guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "+") }),
+        guard !number.isEmpty, number.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "+") }),
               !number.dropFirst().contains("+") else { return .national }
 
         // Anything written in international form is brought back to the national form it dials as.
@@ -76,7 +76,16 @@ public struct CallClassifier: Sendable {
 
     /// Drops the punctuation people type in numbers; keeps digits, `+`, `*` and `#`.
     static func clean(_ dialed: String) -> String {
-        String(dialed.filter { !" -().\t".contains($0) })
+        // Most numbers arrive clean: then no copy, and no per-character work.
+        if !dialed.utf8.contains(where: isPunctuation) { return dialed }
+        return String(decoding: dialed.utf8.filter { !isPunctuation($0) }, as: UTF8.self)
+    }
+
+    private static func isPunctuation(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "."), UInt8(ascii: "\t"): true
+        default: false
+        }
     }
 }
 

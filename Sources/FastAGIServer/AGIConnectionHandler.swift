@@ -99,6 +99,9 @@ final class AGIConnectionHandler: ChannelInboundHandler {
         let line = unwrapInboundIn(data)
         switch state {
         case .environment(var parser):
+            // Drop the state's copy first: the parser's buffers then have one owner, and appending a
+            // line no longer copies every line before it.
+            state = .closed
             do {
                 switch try parser.feed(line) {
                 case .needMore: state = .environment(parser)

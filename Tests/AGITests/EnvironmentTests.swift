@@ -76,6 +76,10 @@ import Testing
         ("tag?user=1001&user=1002&flag&=x", "tag", ["user": "1001", "flag": ""]),
         ("outbound?bad=%zz%4", "outbound", ["bad": "%zz%4"]),
         ("a/b?x=1", "a/b", ["x": "1"]),
+        ("outbound?", "outbound", [:]),
+        ("//?&&number=5&", "", ["number": "5"]),
+        ("outbound?n=%41%4%", "outbound", ["n": "A%4%"]),
+        ("outbound?caf%C3%A9=%E2%9C%93", "outbound", ["café": "✓"]),
     ])
     func scriptSplitsRouteAndDecodesQuery(raw: String, route: String, parameters: [String: String]) {
         let script = AGIScript(raw)

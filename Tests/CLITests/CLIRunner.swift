@@ -40,8 +40,8 @@ struct CLI {
         let inPath = dir.appendingPathComponent("\(id).in"), outPath = dir.appendingPathComponent("\(id).out"),
             errPath = dir.appendingPathComponent("\(id).err")
         try Data((input ?? "").utf8).write(to: inPath)
-        FileManager.default.createFile(atPath: outPath.path, contents: nil)
-        FileManager.default.createFile(atPath: errPath.path, contents: nil)
+        try Data().write(to: outPath)
+        try Data().write(to: errPath)
         let stdin = try FileHandle(forReadingFrom: inPath)
         let out = try FileHandle(forWritingTo: outPath), err = try FileHandle(forWritingTo: errPath)
         defer {
