@@ -27,11 +27,12 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
 @Suite struct StoreTests {
     @Test func migratesFromEmpty() throws {
         let store = try AcctcodesStore(path: temporaryPath())
-        #expect(try store.appliedMigrations() == ["v1-accounts-groups-users-codes-usage", "v2-settings-revision"])
+        #expect(try store.appliedMigrations() == ["v1-accounts-groups-users-codes-usage", "v2-settings-revision",
+                                                  "v3-usage-without-code-index"])
         #expect(try store.account("default") == nil)
         // Reopening applies nothing twice.
         let again = try AcctcodesStore(path: store.path)
-        #expect(try again.appliedMigrations().count == 2)
+        #expect(try again.appliedMigrations().count == 3)
     }
 
     @Test func accountRulesAreEnforcedAgainstStoredState() throws {
