@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 
 /// Appends usage entries durably, committing concurrent calls' entries together.
@@ -6,7 +7,11 @@ import Synchronization
 /// A caller's `append` returns only once its entry is committed, so the server can answer the
 /// dialplan knowing the entry survives the process being killed. While one batch commits on the
 /// writer's own queue, new entries queue and go in the next transaction: one commit serves many
-/// calls under load. A lock and a queue rather than an actor: the hot path of every call takes
+/// calls under load. And when the last commit held more than one entry (calls are arriving
+/// together), the writer waits `groupCommitDelay` before taking the next batch, so more entries
+/// share it: a commit costs far more than an entry (measured at 100 concurrent calls: 3.7 entries a
+/// commit without the wait; with 500 us, 10-15 % more calls per second and a lower p99). A lone
+/// call never waits. A lock and a queue rather than an actor: the hot path of every call takes
 /// one lock and one continuation, with no extra task or hop per batch.
 public final class UsageLogWriter: Sendable {
     private typealias Waiter = UnsafeContinuation<Result<Void, StoreError>, Never>
@@ -16,13 +21,22 @@ public final class UsageLogWriter: Sendable {
         var flushing = false
         var batches = 0
         var written = 0
+        /// Entries in the last commit: more than one means calls are arriving together.
+        var lastBatch = 0
     }
 
     private let store: AcctcodesStore
     private let queue = DispatchQueue(label: "acctcodes.usage-log")
     private let state = Mutex(State())
 
-    public init(store: AcctcodesStore) { self.store = store }
+    /// Seconds; zero turns the wait off.
+    private let groupCommitDelay: Double
+
+    public init(store: AcctcodesStore, groupCommitDelay: Duration = .microseconds(500)) {
+        self.store = store
+        let parts = groupCommitDelay.components
+        self.groupCommitDelay = Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
 
     /// Commits so far, and entries in them: how well appends were batched.
     public var batches: Int { state.withLock { $0.batches } }
@@ -43,12 +57,17 @@ public final class UsageLogWriter: Sendable {
     /// Runs on `queue` until nothing is pending.
     private func flush() {
         while true {
+            if state.withLock({ $0.lastBatch }) > 1, groupCommitDelay > 0 {
+                // Blocks only this writer's own queue; callers are waiting on their continuations.
+                Thread.sleep(forTimeInterval: groupCommitDelay)
+            }
             let batch = state.withLock { state -> [(UsageEntry, Waiter)] in
                 defer { state.pending = [] }
                 if state.pending.isEmpty { state.flushing = false }
                 return state.pending
             }
             if batch.isEmpty { return }
+            state.withLock { $0.lastBatch = batch.count }
             let result: Result<Void, StoreError>
             do {
                 try store.commitUsage(batch.map { $0.0 })

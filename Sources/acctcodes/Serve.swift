@@ -138,6 +138,9 @@ struct Serve: AsyncParsableCommand {
             logger: logger
         ))
         try await group.run()
+        let usage = flows.usageLog
+        logger.info("stopped", metadata: ["sessions": "\(server.startedSessions)", "usage-entries": "\(usage.written)",
+                                          "usage-commits": "\(usage.batches)"])
     }
 }
 
