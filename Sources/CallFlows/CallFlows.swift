@@ -25,10 +25,12 @@ public struct CallFlows: Sendable {
 
     /// Writes an entry durably before the answer goes back: to the usage log, or else to the spool.
     /// Returns false only when neither took it (the entry is then in the server's log, whole).
-    /// The logger is built only if something is logged (see `SessionLogger`).
-    func record(_ entry: UsageEntry, logger: @autoclosure () -> Logger) async -> Bool {
+    /// The logger is built only if something is logged (see `SessionLogger`). The call goes on
+    /// on its own event loop.
+    func record(_ entry: UsageEntry, call: AGICall) async -> Bool {
+        let logger = { call.logger }
         do {
-            try await usageLog.append(entry)
+            try await usageLog.append(entry, deliver: call.onEventLoop)
         } catch {
             return spoolFailure(entry, error: error, logger: logger())
         }

@@ -46,7 +46,7 @@ struct OutboundFlow {
         let entry = request.entry(route: "outbound", callClass: callClass, asked: asked, incorrectEntries: outcome.incorrectEntries,
                                   result: outcome.result.rawValue, reason: outcome.reason, code: outcome.code)
         // The entry is committed before the dialplan hears the answer: an allowed call is never unlogged.
-        if await !flows.record(entry, logger: call.logger), outcome.result.allowsCall, outcome.result != .emergency {
+        if await !flows.record(entry, call: call), outcome.result.allowsCall, outcome.result != .emergency {
             outcome = flows.configuration.failMode == .closed
                 ? Outcome(result: .denied, incorrectEntries: outcome.incorrectEntries, reason: "usage-log-unavailable")
                 : Outcome(result: outcome.result, code: outcome.code, incorrectEntries: outcome.incorrectEntries,

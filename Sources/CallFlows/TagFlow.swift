@@ -54,7 +54,7 @@ struct TagFlow {
     private func finish(_ result: String, reason: String, request: CallRequest, incorrect: Int) async throws {
         let entry = request.entry(route: "tag-attempt", callClass: "unknown", asked: "tag", incorrectEntries: incorrect,
                                   result: result, reason: reason, code: nil)
-        _ = await flows.record(entry, logger: call.logger)
+        _ = await flows.record(entry, call: call)
         call.outcome = result
         try await call.setVariable("ACCTCODE_TAG_RESULT", result)
     }

@@ -49,6 +49,12 @@ public final class AGICall: Sendable {
     /// True once Asterisk said `HANGUP` or answered 511: the channel is dead, variables still work.
     public var isHungUp: Bool { connection.isHungUp }
 
+    /// Runs work on this call's event loop: where a route should resume after waiting on another
+    /// thread (the usage log), so its next command is written with no hop between loops.
+    public func onEventLoop(_ work: @escaping @Sendable () -> Void) {
+        connection.eventLoop.execute(work)
+    }
+
     /// A short word for the session's log line (e.g. `ACCEPTED`).
     public var outcome: String? {
         get { state.withLock { $0.outcome } }

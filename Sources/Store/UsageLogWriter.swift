@@ -16,8 +16,13 @@ import Synchronization
 public final class UsageLogWriter: Sendable {
     private typealias Waiter = UnsafeContinuation<Result<Void, StoreError>, Never>
 
+    /// Runs a caller's resumption where the caller wants to continue (its connection's event loop),
+    /// instead of wherever Swift's global executor would put it: otherwise about half the calls
+    /// would go on on the other loop and cross back for their next command.
+    public typealias Deliver = @Sendable (_ resume: @escaping @Sendable () -> Void) -> Void
+
     private struct State {
-        var pending: [(UsageEntry, Waiter)] = []
+        var pending: [(entry: UsageEntry, waiter: Waiter, deliver: Deliver?)] = []
         var flushing = false
         var batches = 0
         var written = 0
@@ -42,10 +47,10 @@ public final class UsageLogWriter: Sendable {
     public var batches: Int { state.withLock { $0.batches } }
     public var written: Int { state.withLock { $0.written } }
 
-    public func append(_ entry: UsageEntry) async throws(StoreError) {
+    public func append(_ entry: UsageEntry, deliver: Deliver? = nil) async throws(StoreError) {
         let result = await withUnsafeContinuation { (waiter: Waiter) in
             let startFlush = state.withLock { state -> Bool in
-                state.pending.append((entry, waiter))
+                state.pending.append((entry, waiter, deliver))
                 defer { state.flushing = true }
                 return !state.flushing
             }
@@ -61,7 +66,7 @@ public final class UsageLogWriter: Sendable {
                 // Blocks only this writer's own queue; callers are waiting on their continuations.
                 Thread.sleep(forTimeInterval: groupCommitDelay)
             }
-            let batch = state.withLock { state -> [(UsageEntry, Waiter)] in
+            let batch = state.withLock { state -> [(entry: UsageEntry, waiter: Waiter, deliver: Deliver?)] in
                 defer { state.pending = [] }
                 if state.pending.isEmpty { state.flushing = false }
                 return state.pending
@@ -70,7 +75,7 @@ public final class UsageLogWriter: Sendable {
             state.withLock { $0.lastBatch = batch.count }
             let result: Result<Void, StoreError>
             do {
-                try store.commitUsage(batch.map { $0.0 })
+                try store.commitUsage(batch.map(\.entry))
                 result = .success(())
                 state.withLock {
                     $0.batches += 1
@@ -79,7 +84,9 @@ public final class UsageLogWriter: Sendable {
             } catch {
                 result = .failure(error)
             }
-            for (_, waiter) in batch { waiter.resume(returning: result) }
+            for (_, waiter, deliver) in batch {
+                if let deliver { deliver { waiter.resume(returning: result) } } else { waiter.resume(returning: result) }
+            }
         }
     }
 }
