@@ -5,7 +5,7 @@ import NIOCore
 /// Reads the environment, starts the route's handler, and matches each reply to its command.
 /// Runs on the channel's event loop only.
 final class AGIConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = String
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private enum State {
@@ -34,6 +34,7 @@ final class AGIConnectionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var pending: Pending?
     private var replyParser = ReplyParser()
+    private var lines: LineSplitter
     /// One timer per connection watches every deadline (environment, session, reply). It is
     /// re-armed lazily when it fires early, instead of a timer scheduled and cancelled per command.
     private var watchdog: Scheduled<Void>?
@@ -48,6 +49,7 @@ final class AGIConnectionHandler: ChannelInboundHandler {
         self.sessions = sessions
         self.log = logger
         self.state = .environment(EnvironmentParser(limits: configuration.environmentLimits))
+        self.lines = LineSplitter(maxLength: configuration.maxLineLength)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -96,7 +98,18 @@ final class AGIConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let line = unwrapInboundIn(data)
+        var buffer = lines.append(unwrapInboundIn(data))
+        do {
+            while let line = try lines.next(&buffer) {
+                if case .closed = state { return }
+                handle(line: line, context: context)
+            }
+        } catch {
+            abort("\(error)")
+        }
+    }
+
+    private func handle(line: String, context: ChannelHandlerContext) {
         switch state {
         case .environment(var parser):
             // Drop the state's copy first: the parser's buffers then have one owner, and appending a
@@ -123,13 +136,9 @@ final class AGIConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let tooLong = error as? LineFrameDecoder.LineTooLong {
-            abort("\(tooLong)")
-        } else {
-            // Resets and broken pipes are how Asterisk ends sessions after a hangup: not an error.
-            log.log(level: .debug, "connection error: \(error)")
-            close()
-        }
+        // Resets and broken pipes are how Asterisk ends sessions after a hangup: not an error.
+        log.log(level: .debug, "connection error: \(error)")
+        close()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -101,8 +101,6 @@ public final class FastAGIServer: Sendable {
         }
         return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(
-                ByteToMessageHandler(LineFrameDecoder(maxLength: configuration.maxLineLength)))
-            try channel.pipeline.syncOperations.addHandler(
                 AGIConnectionHandler(configuration: configuration, router: router, sessions: sessions, logger: connectionLog))
         }
     }
