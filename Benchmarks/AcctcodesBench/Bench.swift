@@ -10,7 +10,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "acctcodes-bench",
         abstract: "acctcodes micro-benchmarks and the benchmark store seed. Prints figures; asserts nothing.",
-        subcommands: [Seed.self, Lookup.self, Core.self, NIOFloor.self]
+        subcommands: [Seed.self, Lookup.self, UsageInsert.self, Core.self, NIOFloor.self]
     )
 }
 
@@ -90,6 +90,37 @@ struct Lookup: AsyncParsableCommand {
         }
         let perSetup = (clock.now - started) / setups
         print("  call setup (account, user, group, classify, decide): mean \(perSetup.formatted(.units(allowed: [.microseconds], fractionalPart: .show(length: 1))))")
+    }
+}
+
+/// The usage-log write every call waits for: entries committed in batches, as the writer does
+/// under load, into the store's log (which keeps them).
+struct UsageInsert: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "usage-insert")
+    @Option var db: String
+    @Option var entries = 100_000
+    @Option var batch = 20
+
+    func run() throws {
+        let store = try AcctcodesStore(path: db)
+        let clock = ContinuousClock()
+        let started = clock.now
+        var written = 0
+        while written < entries {
+            let count = min(batch, entries - written)
+            try store.commitUsage((0..<count).map { i in
+                let n = written + i
+                return UsageEntry(startedAt: Date(), route: "outbound", accountID: "default", user: String(1000 + n % 1000),
+                                  callerID: String(1000 + n % 1000), dialed: "011442079460000", callClass: "international",
+                                  asked: "required", incorrectEntries: 0, result: "ACCEPTED", reason: "code-valid",
+                                  code: Seed.code(n % 1_000_000), uniqueID: "1700000000.\(n)", linkedID: "1700000000.\(n)",
+                                  channel: "PJSIP/\(1000 + n % 1000)-0000\(n)")
+            })
+            written += count
+        }
+        let elapsed = clock.now - started
+        let micros = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(entries)
+        print(String(format: "usage log: %d entries in commits of %d: %.1f us an entry", entries, batch, micros))
     }
 }
 

@@ -37,6 +37,28 @@ import Testing
         ])
     }
 
+    /// Every field, set and unset, comes back as written (the insert binds with SQLite's own calls).
+    @Test func everyFieldRoundTrips() async throws {
+        let store = try configuredStore()
+        var full = entry("1700000000.42", code: "0042", at: Date(timeIntervalSince1970: 1_700_000_000.125))
+        full.callerID = "Zoë \"O'Brien\" 1001"
+        full.channel = "PJSIP/trunk-é,tail"
+        full.incorrectEntries = 2
+        full.tagCode = "0043"
+        full.taggedAt = Date(timeIntervalSince1970: 1_700_000_030.5)
+        full.endedAt = Date(timeIntervalSince1970: 1_700_000_090)
+        full.disposition = "ANSWERED"
+        full.duration = 90
+        full.billsec = 61
+        let bare = entry("1700000000.43", at: Date(timeIntervalSince1970: 1_700_000_001.5))
+        try store.commitUsage([full, bare])
+        var stored = try store.usage(UsageFilter(accountID: "default"))
+        #expect(stored.count == 2)
+        #expect(stored.allSatisfy { $0.id != nil })
+        for index in stored.indices { stored[index].id = nil }
+        #expect(stored == [full, bare])
+    }
+
     @Test func dateRangeFilters() throws {
         let store = try configuredStore()
         let day: TimeInterval = 86_400
