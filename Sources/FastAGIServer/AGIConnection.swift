@@ -33,6 +33,10 @@ final class AGIConnection: Sendable {
     }
 
     func close() {
-        eventLoop.execute { [handler] in handler.value.close() }
+        if eventLoop.inEventLoop {
+            handler.value.close()
+        } else {
+            eventLoop.execute { [handler] in handler.value.close() }
+        }
     }
 }
