@@ -9,18 +9,24 @@ struct NIOFloor: AsyncParsableCommand {
         commandName: "nio-floor", abstract: "Serve the C floor's fixed flow on bare SwiftNIO (no logic).")
     @Option var port = 4599
     @Option var threads = System.coreCount
+    @Flag(help: "Run each session's flow as a Swift task that awaits every reply, as acctcodes' routes do.")
+    var async = false
 
     func run() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        // The async flow runs as acctcodes serve does: tasks on the event loops (NIO as Swift's executor).
+        let group = async && NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            ? MultiThreadedEventLoopGroup.singleton : MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(FixedFlowHandler()) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(async ? AsyncFlowHandler() as ChannelHandler : FixedFlowHandler())
+                }
             }
             .bind(host: "127.0.0.1", port: port).get()
-        print("nio-floor on 127.0.0.1:\(port), \(threads) threads")
+        print("nio-floor on 127.0.0.1:\(port), \(threads) threads\(async ? ", a task per session" : "")")
         try await channel.closeFuture.get()
     }
 }
@@ -53,5 +59,53 @@ private final class FixedFlowHandler: ChannelInboundHandler {
         let line = Self.flow[step]
         step += 1
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: line)), promise: nil)
+    }
+}
+
+/// The same flow driven by a task per session that awaits each reply through a continuation:
+/// what Swift concurrency adds to bare NIO, to weigh a route written as a state machine instead.
+private final class AsyncFlowHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    // Touched on the channel's event loop only.
+    var inEnvironment = true
+    var lineLength = 0
+    var waiting: UnsafeContinuation<Void, Never>?
+    var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        for byte in buffer.readableBytesView {
+            guard byte == UInt8(ascii: "\n") else { lineLength += 1; continue }
+            defer { lineLength = 0 }
+            if inEnvironment {
+                if lineLength == 0 {
+                    inEnvironment = false
+                    let loop = context.eventLoop
+                    Task { await self.run(loop) }
+                }
+                continue
+            }
+            let waiter = waiting
+            waiting = nil
+            waiter?.resume()
+        }
+    }
+
+    private func run(_ loop: any EventLoop) async {
+        for line in FixedFlowHandler.flow {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+                let send: @Sendable () -> Void = {
+                    self.waiting = continuation
+                    guard let context = self.context else { return continuation.resume() }
+                    context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(string: line)), promise: nil)
+                }
+                if loop.inEventLoop { send() } else { loop.execute(send) }
+            }
+        }
+        let close: @Sendable () -> Void = { self.context?.close(promise: nil) }
+        if loop.inEventLoop { close() } else { loop.execute(close) }
     }
 }
