@@ -68,7 +68,11 @@ public final class UsageLogWriter: Sendable {
             }
             let batch = state.withLock { state -> [(entry: UsageEntry, waiter: Waiter, deliver: Deliver?)] in
                 defer { state.pending = [] }
-                if state.pending.isEmpty { state.flushing = false }
+                if state.pending.isEmpty {
+                    // Idle now: the next call to arrive is alone until shown otherwise.
+                    state.flushing = false
+                    state.lastBatch = 0
+                }
                 return state.pending
             }
             if batch.isEmpty { return }
