@@ -139,8 +139,8 @@ struct Serve: AsyncParsableCommand {
         ))
         try await group.run()
         let usage = flows.usageLog
-        logger.info("stopped", metadata: ["sessions": "\(server.startedSessions)", "usage-entries": "\(usage.written)",
-                                          "usage-commits": "\(usage.batches)"])
+        // How well concurrent calls shared commits (see UsageLogWriter's group commit).
+        logger.info("usage log", metadata: ["entries": "\(usage.written)", "commits": "\(usage.batches)"])
     }
 }
 
