@@ -31,27 +31,43 @@ struct NIOFloor: AsyncParsableCommand {
     }
 }
 
+/// The only reading both floors do: count bytes to each newline, and tell the blank line that
+/// ends the environment from each reply after it.
+private struct FlowLines {
+    enum Event { case environmentEnd, reply }
+    private var inEnvironment = true
+    private var lineLength = 0
+
+    /// Calls `body` for each event in the buffer until it returns false.
+    mutating func scan(_ buffer: ByteBuffer, _ body: (Event) -> Bool) {
+        for byte in buffer.readableBytesView {
+            guard byte == UInt8(ascii: "\n") else { lineLength += 1; continue }
+            defer { lineLength = 0 }
+            if inEnvironment {
+                guard lineLength == 0 else { continue }
+                inEnvironment = false
+                if !body(.environmentEnd) { return }
+            } else if !body(.reply) {
+                return
+            }
+        }
+    }
+}
+
 private final class FixedFlowHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
     static let flow = ["ANSWER\n", "GET DATA acctcode-enter 5000 4\n", "SET VARIABLE CHANNEL(accountcode) 1234\n",
                        "SET VARIABLE ACCTCODE 1234\n", "SET VARIABLE ACCTCODE_RESULT ACCEPTED\n", "SET VARIABLE ACCTCODE_ALLOW 1\n",
                        "SET VARIABLE ACCTCODE_CLASS international\n"]
-    var inEnvironment = true
+    var lines = FlowLines()
     var step = 0
-    var lineLength = 0
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        for byte in buffer.readableBytesView {
-            guard byte == UInt8(ascii: "\n") else { lineLength += 1; continue }
-            defer { lineLength = 0 }
-            if inEnvironment {
-                if lineLength == 0 { inEnvironment = false; send(context) }
-                continue
-            }
-            if step == Self.flow.count { context.close(promise: nil); return }
+        lines.scan(unwrapInboundIn(data)) { _ in
+            if step == Self.flow.count { context.close(promise: nil); return false }
             send(context)
+            return true
         }
     }
 
@@ -68,29 +84,24 @@ private final class AsyncFlowHandler: ChannelInboundHandler, @unchecked Sendable
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
     // Touched on the channel's event loop only.
-    var inEnvironment = true
-    var lineLength = 0
+    var lines = FlowLines()
     var waiting: UnsafeContinuation<Void, Never>?
     var context: ChannelHandlerContext?
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        for byte in buffer.readableBytesView {
-            guard byte == UInt8(ascii: "\n") else { lineLength += 1; continue }
-            defer { lineLength = 0 }
-            if inEnvironment {
-                if lineLength == 0 {
-                    inEnvironment = false
-                    let loop = context.eventLoop
-                    Task { await self.run(loop) }
-                }
-                continue
+        lines.scan(unwrapInboundIn(data)) { event in
+            switch event {
+            case .environmentEnd:
+                let loop = context.eventLoop
+                Task { await self.run(loop) }
+            case .reply:
+                let waiter = waiting
+                waiting = nil
+                waiter?.resume()
             }
-            let waiter = waiting
-            waiting = nil
-            waiter?.resume()
+            return true
         }
     }
 

@@ -68,15 +68,12 @@ public final class UsageLogWriter: Sendable {
             }
             let batch = state.withLock { state -> [(entry: UsageEntry, waiter: Waiter, deliver: Deliver?)] in
                 defer { state.pending = [] }
-                if state.pending.isEmpty {
-                    // Idle now: the next call to arrive is alone until shown otherwise.
-                    state.flushing = false
-                    state.lastBatch = 0
-                }
+                // Zero when idle: the next call to arrive is alone until shown otherwise.
+                state.lastBatch = state.pending.count
+                if state.pending.isEmpty { state.flushing = false }
                 return state.pending
             }
             if batch.isEmpty { return }
-            state.withLock { $0.lastBatch = batch.count }
             let result: Result<Void, StoreError>
             do {
                 try store.commitUsage(batch.map(\.entry))
