@@ -66,7 +66,7 @@ for level in $LEVELS; do
 done
 
 port=$((port + 1)); start_server acctcodes "$port"
-own=$("$bin/acctcodes" load --server "127.0.0.1:$port" --concurrency 100 --duration "$DURATION" --digits "$code#")
+own=$("$bin/acctcodes" load --server "127.0.0.1:$port" --concurrency 100 --duration "$DURATION" --keys "$code#")
 stop_server
 
 port=$((port + 1)); start_server acctcodes "$port"

@@ -40,16 +40,45 @@ public struct EntryFlow: Sendable {
     private let firstPrompt: Prompt
     private var awaitingValidation: String?
     public private(set) var outcome: Outcome?
+    /// How soon a `#` alone must end the prompt after a full-length code to count as that code's
+    /// own `#` rather than the caller's answer to the new prompt.
+    public let trailingPoundWindow: Duration
+    /// The prompt last played, and whether a `#` may still be on its way from the entry before it.
+    private var lastPrompt: Prompt
+    private var poundMayTrail = false
 
-    public init(policy: PromptPolicy, firstPrompt: Prompt? = nil) {
+    /// The default window: a caller's `#` comes within a key gap of the last digit (a few hundred
+    /// ms), while a `#` meant for the re-prompt comes after hearing at least part of it.
+    public static let defaultTrailingPoundWindow = Duration.seconds(1)
+
+    public init(policy: PromptPolicy, firstPrompt: Prompt? = nil, trailingPoundWindow: Duration = defaultTrailingPoundWindow) {
         self.policy = policy
         self.firstPrompt = firstPrompt ?? (policy.poundSkips ? .enterCodeOrPound : .enterCode)
+        self.lastPrompt = self.firstPrompt
+        self.trailingPoundWindow = trailingPoundWindow
     }
 
     public func start() -> Action { .prompt(firstPrompt) }
 
-    public mutating func received(_ entry: Entry) -> Action {
+    /// The caller's entry at the prompt last asked for; `elapsed` is how long the prompt took to
+    /// answer (from sending it to its reply), `nil` when unknown.
+    ///
+    /// Asterisk's `GET DATA` with max digits = code length returns on the last digit, so the `#`
+    /// the prompt asks for is still to come and ends the next prompt at once (`ast_readstring_full`
+    /// takes it as an empty entry). A `#` alone that ends the prompt after a full-length code
+    /// within `trailingPoundWindow` is that `#`: the prompt is played again, with nothing counted.
+    public mutating func received(_ entry: Entry, elapsed: Duration? = nil) -> Action {
         precondition(outcome == nil && awaitingValidation == nil, "entry after the flow ended or during validation")
+        let trailing = poundMayTrail
+        poundMayTrail = false
+        switch entry {
+        case .pound where trailing && elapsed.map({ $0 < trailingPoundWindow }) == true:
+            return .prompt(lastPrompt)
+        case .digits(let code) where code.count == policy.codeLength:
+            poundMayTrail = true
+        default:
+            break
+        }
         switch entry {
         case .hangup:
             return finish(.abandoned, code: nil, reason: "caller-hangup")
@@ -75,7 +104,10 @@ public struct EntryFlow: Sendable {
 
     private mutating func incorrect() -> Action {
         incorrectEntries += 1
-        guard incorrectEntries >= policy.maxRetries else { return .prompt(.invalidTryAgain) }
+        guard incorrectEntries >= policy.maxRetries else {
+            lastPrompt = .invalidTryAgain
+            return .prompt(.invalidTryAgain)
+        }
         return policy.proceedAfterMaxRetries
             ? finish(.proceedNoCode, code: nil, reason: "max-retries-proceed")
             : finish(.denied, code: nil, reason: "max-retries")

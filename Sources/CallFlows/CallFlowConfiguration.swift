@@ -48,6 +48,9 @@ public struct CallFlowConfiguration: Sendable {
     /// takes 3 round trips instead of 8. Off for an Asterisk whose `asterisk.conf` has
     /// `[compat] res_agi = 1.4`, which rewrites the commas MSet splits on.
     public var setVariablesTogether = true
+    /// A `#` alone that ends a prompt this soon after a full-length code is that code's own `#`
+    /// (see `EntryFlow.received`): the prompt is played again instead of counting a skip or a miss.
+    public var trailingPoundWindow = EntryFlow.defaultTrailingPoundWindow
 
     public init() {}
 }

@@ -19,9 +19,10 @@ struct CodeCollector {
         while true {
             switch action {
             case .prompt(let prompt):
+                let sent = ContinuousClock.now
                 let result = await call.getData(file: prompts.file(for: prompt), timeout: .seconds(flow.policy.entryTimeout),
                                                 maxDigits: flow.policy.codeLength)
-                action = flow.received(Self.entry(result))
+                action = flow.received(Self.entry(result), elapsed: .now - sent)
             case .validate(let code):
                 do {
                     // A synchronous read: ~16 µs on this thread, where the async API adds ~90 µs of hops.

@@ -1,42 +1,48 @@
 import AGI
+import AccountCodes
 import FastAGIServer
 import Foundation
 import Store
 
 /// `agi://host/hangup?...` from a hangup handler: adds the end of the call to its usage-log entry.
-/// The dialplan passes `disposition`, `duration` and `billsec` in the query (no round trip);
-/// whatever is missing is read from the CDR in one `GET FULL VARIABLE`.
+/// The shipped dialplan passes `dialstatus`, `answeredat`, `endedat` and `duration` in the query (no
+/// round trip); if any is missing they are read from the channel in one `GET FULL VARIABLE`.
 struct HangupFlow {
     let flows: CallFlows
     let call: AGICall
 
+    static let fields = ["dialstatus", "answeredat", "endedat", "duration"]
+    /// The same figures the shipped `[acctcodes-hangup]` sends; `endedat` is the end of the
+    /// connection if the routine saw it, else now.
+    static let channelExpression =
+        "${DIALSTATUS}|${SHARED(ACCTCODES_ANSWERED_AT)}|${ACCTCODES_ENDED_AT}|${STRFTIME(,,%s.%3q)}|${CDR(duration)}"
+
     func run() async throws {
         let request = CallRequest(call.environment)
-        let p = call.parameters
-        var disposition = p["disposition"]
-        var duration = p["duration"].flatMap { Int($0) }
-        var billsec = p["billsec"].flatMap { Int($0) }
-        if disposition == nil || duration == nil || billsec == nil,
-           let cdr = try? await call.getFullVariable("${CDR(disposition)}|${CDR(duration)}|${CDR(billsec)}") {
-            let parts = cdr.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            if parts.count == 3 {
-                disposition = disposition ?? (parts[0].isEmpty ? nil : parts[0])
-                duration = duration ?? Int(parts[1])
-                billsec = billsec ?? Int(parts[2])
+        var figures = call.parameters
+        if Self.fields.contains(where: { figures[$0] == nil }),
+           let read = try? await call.getFullVariable(Self.channelExpression) {
+            let parts = read.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            if parts.count == 5 {
+                let fromChannel = ["dialstatus": parts[0], "answeredat": parts[1], "endedat": parts[2].isEmpty ? parts[3] : parts[2],
+                                   "duration": parts[4]]
+                figures.merge(fromChannel) { query, _ in query }
             }
         }
+        let end = CallEnd(dialStatus: figures["dialstatus"], answeredAt: figures["answeredat"], endedAt: figures["endedat"],
+                          duration: figures["duration"])
         let entry = request.entry(route: "hangup", callClass: "unknown", asked: "none", incorrectEntries: 0, result: "HANGUP",
                                   reason: "no-outbound-entry", code: nil)
         do {
-            let matched = try await flows.store.recordHangup(entry, endedAt: Date(), disposition: disposition ?? "UNKNOWN",
-                                                             duration: duration, billsec: billsec)
+            let matched = try await flows.store.recordHangup(entry, endedAt: Date(), disposition: end.dialStatus,
+                                                             duration: end.duration, billsec: end.billableSeconds)
             call.outcome = matched ? "RECORDED" : "NO_ENTRY"
         } catch {
             var ended = entry
             ended.endedAt = Date()
-            ended.disposition = disposition ?? "UNKNOWN"
-            ended.duration = duration
-            ended.billsec = billsec
+            ended.disposition = end.dialStatus
+            ended.duration = end.duration
+            ended.billsec = end.billableSeconds
             flows.spoolFailure(ended, error: error, logger: call.logger)
             call.outcome = "FAILED"
         }

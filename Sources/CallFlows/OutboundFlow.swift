@@ -32,7 +32,7 @@ struct OutboundFlow {
             case .prompt(let policy, let reason):
                 asked = reason == "above-permission" ? "authorize" : (policy.poundSkips ? "optional" : "required")
                 if flows.configuration.answerBeforePrompt { _ = try? await call.answer() }
-                var flow = EntryFlow(policy: policy)
+                var flow = EntryFlow(policy: policy, trailingPoundWindow: flows.configuration.trailingPoundWindow)
                 let collector = CodeCollector(call: call, store: flows.store, prompts: flows.configuration.prompts, account: request.account)
                 let collected = try await collector.collect(&flow)
                 outcome = Outcome(result: collected.result, code: collected.code, incorrectEntries: collected.incorrectEntries,

@@ -24,7 +24,8 @@ struct TagFlow {
         // `#` alone cancels; running out of tries just leaves the call untagged.
         let policy = PromptPolicy(poundSkips: true, mustValidate: settings.validateWhenDialed, proceedAfterMaxRetries: true,
                                   codeLength: length, maxRetries: setup.account.maxRetries, entryTimeout: settings.entryTimeout)
-        var flow = EntryFlow(policy: policy, firstPrompt: .enterTagCode)
+        var flow = EntryFlow(policy: policy, firstPrompt: .enterTagCode,
+                             trailingPoundWindow: flows.configuration.trailingPoundWindow)
         let outcome: EntryFlow.Outcome
         do {
             outcome = try await CodeCollector(call: call, store: flows.store, prompts: flows.configuration.prompts,

@@ -3,6 +3,8 @@ import AGI
 /// What the fake does with one command line from the server.
 public enum AsteriskAction: Sendable, Equatable {
     case send([String])
+    /// Send these lines after a delay: the caller took this long (a pause in the keys).
+    case sendLater([String], after: Duration)
     /// Send these lines, then close the socket.
     case sendAndClose([String])
     /// Never answer.
@@ -29,7 +31,10 @@ public struct AsteriskResponder: AsteriskSide {
     public private(set) var assignments: [(name: String, value: String)] = []
     /// Files the server played or prompted with, in order.
     public private(set) var prompts: [String] = []
-    private var keypresses: ArraySlice<String>
+    /// The caller's keys, consumed by `GET DATA`, `WAIT FOR DIGIT` and `STREAM FILE` in turn.
+    public private(set) var keys: KeyStream
+    /// The command being answered met a pause in the keys: its reply is delayed.
+    private var paused = false
     private var hangupNoticePending = false
 
     /// Commands that Asterisk still runs on a dead channel.
@@ -45,7 +50,7 @@ public struct AsteriskResponder: AsteriskSide {
 
     public init(script: CallScript) {
         self.script = script
-        self.keypresses = script.keypresses[...]
+        self.keys = KeyStream(script.keys)
         self.isDead = script.startsDead
         self.variables = script.variables
     }
@@ -86,8 +91,9 @@ public struct AsteriskResponder: AsteriskSide {
             lines.append(hangsUpNow ? (verb == "STREAM FILE" ? "200 result=-1 endpos=0" : "200 result=-1") : Self.dead)
             return .send(lines)
         }
+        paused = false
         lines += reply(verb: verb, arguments: arguments)
-        return .send(lines)
+        return paused ? .sendLater(lines, after: script.pause) : .send(lines)
     }
 
     static let dead = "511 Command Not Permitted on a dead channel or intercept routine"
@@ -130,15 +136,21 @@ public struct AsteriskResponder: AsteriskSide {
         case "STREAM FILE":
             guard arguments.count >= 2 else { return Self.usage }
             prompts.append(arguments[0])
-            return script.missingFiles.contains(arguments[0]) ? ["200 result=-1 endpos=0"] : ["200 result=0 endpos=8000"]
+            if script.missingFiles.contains(arguments[0]) { return ["200 result=-1 endpos=0"] }
+            if let key = keys.escape(from: arguments[1]) { return ["200 result=\(key.asciiValue ?? 0) endpos=\(script.soundLength / 2)"] }
+            return ["200 result=0 endpos=\(script.soundLength)"]
         case "WAIT FOR DIGIT":
-            return ["200 result=0"]
+            let (key, paused) = keys.waitForDigit()
+            self.paused = paused
+            return ["200 result=\(key?.asciiValue ?? 0)"]
         case "GET DATA":
             guard let file = arguments.first else { return Self.usage }
             prompts.append(file)
             if script.missingFiles.contains(file) { return ["200 result=-1"] }
             let maxDigits = arguments.count >= 3 ? Int(arguments[2]) ?? 1024 : 1024
-            return [getData(maxDigits: maxDigits)]
+            let collected = keys.getData(maxDigits: maxDigits)
+            paused = collected.paused
+            return [collected.reply]
         default:
             return ["200 result=0"]
         }
@@ -172,18 +184,6 @@ public struct AsteriskResponder: AsteriskSide {
             let nameValue = split(pair, on: "=", limit: 2)
             return nameValue.count == 2 ? (String(nameValue[0]), String(nameValue[1])) : nil
         }
-    }
-
-    /// What Asterisk's `ast_app_getdata` returns for the next keypresses.
-    private mutating func getData(maxDigits: Int) -> String {
-        let keys = keypresses.popFirst() ?? ""
-        var digits = ""
-        for key in keys {
-            if key == "#" { return "200 result=\(digits)" }
-            digits.append(key)
-            if digits.count >= maxDigits { return "200 result=\(digits)" }
-        }
-        return "200 result=\(digits) (timeout)"
     }
 
     /// `${NAME}` substitution from the channel's variables; unknown names expand to nothing.

@@ -10,9 +10,15 @@ public struct CallScript: Sendable {
         case exitOnHangup
     }
 
-    /// Keys pressed for each `GET DATA`, in order: `1234#`, `#`, `12` (then a timeout), or empty
-    /// (a timeout with nothing keyed). When the list runs out, every prompt times out.
-    public var keypresses: [String]
+    /// What the caller keys during the whole call, as one stream (see `KeyStream`): `1357#1234#`,
+    /// `1357,#` (a pause to hear the next prompt), `12,` (then silence). When the keys run out,
+    /// every prompt times out.
+    public var keys: String
+    /// How long a pause (`,`) lasts: the reply to the command that meets one waits this long, as a
+    /// caller who listens to a prompt does. Longer than the server's trailing-`#` window.
+    public var pause: Duration = .milliseconds(1500)
+    /// `STREAM FILE`'s `endpos` when a file plays to its end (samples at 8 kHz).
+    public var soundLength = 8000
     /// The caller hangs up during this command (1-based); that command answers `-1` if it needs a live channel.
     public var hangupAtCommand: Int?
     public var hangupStyle: HangupStyle
@@ -28,7 +34,7 @@ public struct CallScript: Sendable {
     public var missingApplications: Set<String> = []
 
     public init(
-        keypresses: [String] = [],
+        keys: String = "",
         hangupAtCommand: Int? = nil,
         hangupStyle: HangupStyle = .sighup,
         stallAtCommand: Int? = nil,
@@ -36,7 +42,7 @@ public struct CallScript: Sendable {
         missingFiles: Set<String> = [],
         startsDead: Bool = false
     ) {
-        self.keypresses = keypresses
+        self.keys = keys
         self.hangupAtCommand = hangupAtCommand
         self.hangupStyle = hangupStyle
         self.stallAtCommand = stallAtCommand

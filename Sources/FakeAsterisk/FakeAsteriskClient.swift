@@ -126,8 +126,7 @@ final class FakeAsteriskHandler<Side: AsteriskSide>: ChannelInboundHandler {
         }
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: preamble)), promise: nil)
         lastSent = .now
-        let nanos = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanos)) { [weak self] in
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(timeout.nanoseconds))) { [weak self] in
             self?.record.ending = .timedOut
             self?.closedByUs = true
             context.close(promise: nil)
@@ -144,15 +143,24 @@ final class FakeAsteriskHandler<Side: AsteriskSide>: ChannelInboundHandler {
         case .stall:
             return
         case .send(let lines), .sendAndClose(let lines):
-            for reply in lines { record.dialogue.append((.asterisk, reply)) }
-            let text = lines.map { $0 + "\n" }.joined()
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text)), promise: nil)
-            lastSent = .now
+            send(lines, context: context)
             if case .sendAndClose = action {
                 closedByUs = true
                 context.close(promise: nil)
             }
+        case .sendLater(let lines, let delay):
+            context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(delay.nanoseconds))) { [weak self] in
+                guard context.channel.isActive else { return }
+                self?.send(lines, context: context)
+            }
         }
+    }
+
+    private func send(_ lines: [String], context: ChannelHandlerContext) {
+        for reply in lines { record.dialogue.append((.asterisk, reply)) }
+        let text = lines.map { $0 + "\n" }.joined()
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text)), promise: nil)
+        lastSent = .now
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -167,4 +175,8 @@ final class FakeAsteriskHandler<Side: AsteriskSide>: ChannelInboundHandler {
         record.duration = ContinuousClock.now - started
         promise.succeed(record)
     }
+}
+
+extension Duration {
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

@@ -10,7 +10,7 @@ struct Acctcodes: AsyncParsableCommand {
         Include dialplan/acctcodes.conf in Asterisk; route outbound calls through:
           Gosub(acctcodes-outbound,s,1(${EXTEN},PJSIP/${EXTEN:1}@trunk))
         Try it without a PBX:
-          acctcodes call --user 1001 --dial 011442079460000 --digits 1234#
+          acctcodes call --user 1001 --dial 011442079460000 --keys 1234#
         """,
         subcommands: [Serve.self, AccountCommand.self, GroupCommand.self, UserCommand.self, CodeCommand.self,
                       UsageCommand.self, ExplainCommand.self, CallCommand.self, LoadCommand.self]

@@ -7,9 +7,12 @@ struct CallCommand: AsyncParsableCommand {
         commandName: "call",
         abstract: "Play Asterisk's side of one call against a running server and print the dialogue.",
         discussion: """
-        Try the product without a PBX. --digits gives the keys pressed at each prompt, comma-separated:
-        1234# (code then #), # (pound alone), 12 (then the timeout), or nothing (a timeout).
-        Example: acctcodes call --user 1001 --dial 011442079460000 --digits 9999#,1234#
+        Try the product without a PBX. --keys is what the caller keys during the call, as one stream
+        the way Asterisk hears it: each GET DATA takes keys up to the code length or through #, and
+        what is left answers the next prompt. A comma is the caller pausing until the next prompt:
+        1357#1234# (a quick caller: wrong code, right code), 1357,# (hears the re-prompt, then #),
+        12, (two digits, then silence), ,, (a prompt left to time out).
+        Example: acctcodes call --user 1001 --dial 011442079460000 --keys 9999#1234#
         """
     )
 
@@ -18,18 +21,21 @@ struct CallCommand: AsyncParsableCommand {
     @Option(help: "Account.") var account = "default"
     @Option(help: "The caller's extension.") var user = "1001"
     @Option(help: "The number dialed.") var dial = "011442079460000"
-    @Option(help: "Keys pressed at each prompt, comma-separated.") var digits = ""
+    @Option(name: [.customLong("keys"), .customLong("digits")], help: "What the caller keys, as one stream (a comma: a pause until the next prompt).")
+    var keys = ""
     @Option(help: "The caller hangs up during this command (1 = the first).") var hangupAfter: Int?
     @Option(help: "Asterisk's uniqueid for the call.") var uniqueid = String(format: "%.0f.%d", Date().timeIntervalSince1970, Int.random(in: 1...999))
     @Option(help: "Billable seconds to report, for --route hangup.") var billsec = 0
 
     func run() async throws {
-        let hangupQuery = route == "hangup" ? ["disposition=ANSWERED", "duration=\(billsec + 5)", "billsec=\(billsec)"] : []
+        // A hangup handler's figures for a call answered `billsec` seconds before it ended.
+        let now = Int(Date().timeIntervalSince1970)
+        let hangupQuery = route == "hangup"
+            ? ["dialstatus=ANSWER", "answeredat=\(now - billsec)", "endedat=\(now)", "duration=\(billsec + 5)"] : []
         var environment = SessionEnvironment.call(route: route, account: account, user: user, dial: dial, uniqueID: uniqueid,
                                                   extraQuery: hangupQuery)
         environment.host = server.description
-        let keys = digits.isEmpty ? [] : digits.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        let script = CallScript(keypresses: keys, hangupAtCommand: hangupAfter, startsDead: route == "hangup")
+        let script = CallScript(keys: keys, hangupAtCommand: hangupAfter, startsDead: route == "hangup")
         let record: SessionRecord
         do {
             record = try await FakeAsteriskClient(host: server.host, port: server.port).run(environment, script: script)

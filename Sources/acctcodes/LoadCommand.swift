@@ -11,7 +11,7 @@ struct LoadCommand: AsyncParsableCommand {
         discussion: """
         Plays Asterisk's side of --concurrency calls at once, each one new connection, for --duration
         seconds. Use it to size a deployment; run it on another machine to keep its cost off the server.
-        Example: acctcodes load --concurrency 100 --duration 10 --dial 011442079460000 --digits 1234#
+        Example: acctcodes load --concurrency 100 --duration 10 --dial 011442079460000 --keys 1234#
         """
     )
 
@@ -22,7 +22,8 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Account.") var account = "default"
     @Option(help: "The caller's extension.") var user = "1001"
     @Option(help: "The number dialed.") var dial = "011442079460000"
-    @Option(help: "Keys pressed at each prompt, comma-separated.") var digits = "1234#"
+    @Option(name: [.customLong("keys"), .customLong("digits")], help: "What each caller keys, as one stream (as in `acctcodes call`).")
+    var keys = "1234#"
     @Option(help: "Event-loop threads for the load generator (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: ArgumentHelp("Stop answering at this command (2 = the first GET DATA of a prompted call) and hold each call open for --duration: one call per worker, to measure the server with that many calls waiting.", valueName: "n"))
     var holdAt: Int?
@@ -36,8 +37,7 @@ struct LoadCommand: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let client = FakeAsteriskClient(host: server.host, port: server.port, group: group,
                                         sessionTimeout: holdAt == nil ? .seconds(30) : .seconds(duration))
-        let keys = digits.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        let script = CallScript(keypresses: keys, stallAtCommand: holdAt, startsDead: route == "hangup")
+        let script = CallScript(keys: keys, stallAtCommand: holdAt, startsDead: route == "hangup")
         if holdAt != nil { return try await hold(client: client, script: script) }
         let start = ContinuousClock.now
         let deadline = start + .seconds(duration)

@@ -8,24 +8,9 @@ import Testing
         PromptPolicy(poundSkips: skips, mustValidate: validate, proceedAfterMaxRetries: proceed, codeLength: 4, maxRetries: retries, entryTimeout: 5)
     }
 
-    /// Drives a flow with entries, answering validations from `valid`; returns the prompts and outcome.
     func run(_ policy: PromptPolicy, _ entries: [Entry]) -> ([Prompt], EntryFlow.Outcome?) {
         var flow = EntryFlow(policy: policy)
-        var prompts: [Prompt] = []
-        var action = flow.start()
-        var queue = entries[...]
-        while true {
-            switch action {
-            case .prompt(let prompt):
-                prompts.append(prompt)
-                guard let entry = queue.popFirst() else { return (prompts, nil) }
-                action = flow.received(entry)
-            case .validate(let code):
-                action = flow.validated(code, isValid: Self.valid.contains(code))
-            case .finish(let outcome):
-                return (prompts, outcome)
-            }
-        }
+        return flow.drive(entries.map { ($0, nil) }) { Self.valid.contains($0) }
     }
 
     @Test func acceptedFirstTime() {
@@ -85,5 +70,27 @@ import Testing
 
     @Test func everyResultAllowsOrBlocksAsTheDialplanExpects() {
         #expect(CallResult.allCases.filter(\.allowsCall) == [.notRequired, .accepted, .skipped, .proceedNoCode, .emergency])
+    }
+}
+
+extension EntryFlow {
+    /// Plays the flow to its end with these entries (each with how long its prompt took), answering
+    /// validations with `isValid`; returns the prompts played and the outcome, nil if the entries ran out.
+    mutating func drive(_ entries: [(Entry, Duration?)], isValid: (String) -> Bool) -> ([Prompt], Outcome?) {
+        var prompts: [Prompt] = []
+        var action = start()
+        var queue = entries[...]
+        while true {
+            switch action {
+            case .prompt(let prompt):
+                prompts.append(prompt)
+                guard let (entry, elapsed) = queue.popFirst() else { return (prompts, nil) }
+                action = received(entry, elapsed: elapsed)
+            case .validate(let code):
+                action = validated(code, isValid: isValid(code))
+            case .finish(let outcome):
+                return (prompts, outcome)
+            }
+        }
     }
 }

@@ -71,7 +71,7 @@ struct KillOnAllow: AsteriskSide {
         try await server.ready()
         var environment = SessionEnvironment(script: "outbound?user=1001&number=011442079460000")
         environment.uniqueID = "killed.1"
-        let side = KillOnAllow(inner: AsteriskResponder(script: CallScript(keypresses: ["1234#"])), pid: server.process.processIdentifier)
+        let side = KillOnAllow(inner: AsteriskResponder(script: CallScript(keys: "1234#")), pid: server.process.processIdentifier)
         _ = try await FakeAsteriskClient(port: server.port).run(preamble: environment.wireText, side: side)
         server.process.waitUntilExit()
         #expect(server.process.terminationReason == .uncaughtSignal)

@@ -9,16 +9,16 @@ import Testing
     @Test(arguments: [CallScript.HangupStyle.sighup, .noSighup, .exitOnHangup])
     func hangupAtEveryStep(style: CallScript.HangupStyle) async throws {
         let h = try await FlowHarness.make()
-        let full = try await h.call(dial: "011442079460000", keys: ["9999#", "1234#"])
+        let full = try await h.call(dial: "011442079460000", keys: "9999#1234#")
         let steps = full.commands.count
         for step in 1...steps {
-            let record = try await h.call(dial: "011442079460000", keys: ["9999#", "1234#"], hangupAt: step, style: style, uniqueID: "h-\(step)")
+            let record = try await h.call(dial: "011442079460000", keys: "9999#1234#", hangupAt: step, style: style, uniqueID: "h-\(step)")
             #expect(record.ending != .timedOut, "step \(step)")
             let entry = try #require(try h.store.usage(UsageFilter(accountID: "default")).first { $0.uniqueID == "h-\(step)" },
                                      "step \(step) logged")
-            // Hanging up during a prompt abandons the call; after the code, the answer stands.
-            #expect(entry.result == (step <= 3 ? "ABANDONED" : "ACCEPTED"), "step \(step)")
-            if step <= 3 { #expect(record[variable: "ACCTCODE_ALLOW"] != "1", "an abandoned call is never allowed") }
+            // Hanging up during a prompt (ANSWER and three GET DATA) abandons the call; after the code, the answer stands.
+            #expect(entry.result == (step <= 4 ? "ABANDONED" : "ACCEPTED"), "step \(step)")
+            if step <= 4 { #expect(record[variable: "ACCTCODE_ALLOW"] != "1", "an abandoned call is never allowed") }
         }
         #expect(try h.entries().count == steps + 1)
         #expect(h.server.activeSessions == 0)
@@ -28,7 +28,7 @@ import Testing
     @Test func storeFailureMidCallFailsClosed() async throws {
         let h = try await FlowHarness.make()
         try h.sqlite("ALTER TABLE code RENAME TO code_gone")
-        let record = try await h.call(dial: "011442079460000", keys: ["1234#"])
+        let record = try await h.call(dial: "011442079460000", keys: "1234#")
         #expect(record[variable: "ACCTCODE_RESULT"] == "DENIED")
         #expect(record[variable: "ACCTCODE_ALLOW"] == "0")
         #expect(record[variable: "ACCTCODE_REASON"] == "store-unavailable")
@@ -39,7 +39,7 @@ import Testing
     @Test func storeFailureMidCallFailsOpenWhenConfigured() async throws {
         let h = try await FlowHarness.make(failMode: .open)
         try h.sqlite("ALTER TABLE code RENAME TO code_gone")
-        let record = try await h.call(dial: "011442079460000", keys: ["1234#"])
+        let record = try await h.call(dial: "011442079460000", keys: "1234#")
         #expect(record[variable: "ACCTCODE_RESULT"] == "PROCEED_NO_CODE")
         #expect(record[variable: "ACCTCODE_REASON"] == "store-unavailable-fail-open")
         await h.stop()
@@ -60,7 +60,7 @@ import Testing
     @Test func usageLogFailureNeverAllowsAnUnloggedCall() async throws {
         let h = try await FlowHarness.make()
         try h.sqlite("ALTER TABLE usage RENAME TO usage_gone")
-        let record = try await h.call(dial: "011442079460000", keys: ["1234#"])
+        let record = try await h.call(dial: "011442079460000", keys: "1234#")
         #expect(record[variable: "ACCTCODE_ALLOW"] == "0")
         #expect(record[variable: "ACCTCODE_REASON"] == "usage-log-unavailable")
         let emergency = try await h.call(dial: "911")

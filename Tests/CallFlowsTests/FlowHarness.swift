@@ -66,13 +66,18 @@ struct FlowHarness {
         return FlowHarness(store: store, server: server, port: port, flows: flows)
     }
 
-    func call(_ route: String = "outbound", user: String = "1001", dial: String, keys: [String] = [], hangupAt: Int? = nil,
+    func call(_ route: String = "outbound", account: String = "default", user: String = "1001", dial: String, keys: String = "", hangupAt: Int? = nil,
               style: CallScript.HangupStyle = .sighup, uniqueID: String = UUID().uuidString, extra: String = "",
               variables: [String: String] = [:], dead: Bool = false, missingApplications: Set<String> = []) async throws -> SessionRecord {
-        let environment = SessionEnvironment.call(route: route, account: "default", user: user, dial: dial, uniqueID: uniqueID,
+        let environment = SessionEnvironment.call(route: route, account: account, user: user, dial: dial, uniqueID: uniqueID,
                                                   extraQuery: extra.split(separator: "&").map(String.init))
-        var script = CallScript(keypresses: keys, hangupAtCommand: hangupAt, hangupStyle: style, variables: variables, startsDead: dead)
+        var script = CallScript(keys: keys, hangupAtCommand: hangupAt, hangupStyle: style, variables: variables, startsDead: dead)
         script.missingApplications = missingApplications
+        return try await run(environment, script: script)
+    }
+
+    /// Runs one session and waits until the server has finished with it.
+    func run(_ environment: SessionEnvironment, script: CallScript) async throws -> SessionRecord {
         let record = try await FakeAsteriskClient(port: port, sessionTimeout: .seconds(20)).run(environment, script: script)
         // Handlers finish their bookkeeping after the socket closes.
         let deadline = ContinuousClock.now + .seconds(5)

@@ -7,9 +7,11 @@ import Testing
 @Suite struct OutboundFlowTests {
     @Test func acceptedCodeSetsTheCDRAndLogsTheCall() async throws {
         let h = try await FlowHarness.make()
-        let record = try await h.call(dial: "011442079460000", keys: ["9999#", "0042#"], uniqueID: "u-1")
+        let record = try await h.call(dial: "011442079460000", keys: "9999#0042#", uniqueID: "u-1")
         #expect(record.commands == [
+            // The third prompt is the second played again: the first took the `#` left after 9999.
             "ANSWER", "GET DATA acctcodes/enter-code 5000 4", "GET DATA acctcodes/invalid-try-again 5000 4",
+            "GET DATA acctcodes/invalid-try-again 5000 4",
             "EXEC MSet \"ACCTCODE=0042,CHANNEL(accountcode)=0042,ACCTCODE_CLASS=international,ACCTCODE_REASON=code-valid,"
                 + "ACCTCODE_RESULT=ACCEPTED,ACCTCODE_ALLOW=1\"",
         ])
@@ -28,7 +30,7 @@ import Testing
     /// `--no-mset`: one `SET VARIABLE` per variable, the allow last.
     @Test func withoutMSetEachVariableIsItsOwnCommand() async throws {
         let h = try await FlowHarness.make(mset: false)
-        let record = try await h.call(dial: "011442079460000", keys: ["0042#"])
+        let record = try await h.call(dial: "011442079460000", keys: "0042#")
         #expect(Array(record.commands.dropFirst(2)) == [
             "SET VARIABLE ACCTCODE 0042", "SET VARIABLE CHANNEL(accountcode) 0042", "SET VARIABLE ACCTCODE_CLASS international",
             "SET VARIABLE ACCTCODE_REASON code-valid", "SET VARIABLE ACCTCODE_RESULT ACCEPTED", "SET VARIABLE ACCTCODE_ALLOW 1",
@@ -40,7 +42,7 @@ import Testing
     /// An Asterisk without MSet answers `EXEC` with `result=-2`: the variables still get set, one by one.
     @Test func anAsteriskWithoutMSetStillGetsEveryVariable() async throws {
         let h = try await FlowHarness.make()
-        let record = try await h.call(dial: "011442079460000", keys: ["0042#"], missingApplications: ["MSet"])
+        let record = try await h.call(dial: "011442079460000", keys: "0042#", missingApplications: ["MSet"])
         #expect(record.commands.filter { $0.hasPrefix("EXEC MSet") }.count == 1)
         #expect(record.commands.filter { $0.hasPrefix("SET VARIABLE") }.count == 6)
         #expect(record.assignments.map { "\($0.name)=\($0.value)" } == Self.acceptedAssignments)
@@ -50,7 +52,7 @@ import Testing
     struct Row: Sendable, CustomTestStringConvertible {
         var user: String
         var dial: String
-        var keys: [String]
+        var keys: String
         var result: String
         var allow: String
         var reason: String
@@ -59,16 +61,16 @@ import Testing
     }
 
     static let rows: [Row] = [
-        Row(user: "1001", dial: "911", keys: [], result: "EMERGENCY", allow: "1", reason: "emergency", prompts: 0),
-        Row(user: "1003", dial: "9911", keys: [], result: "EMERGENCY", allow: "1", reason: "emergency", prompts: 0),
-        Row(user: "1002", dial: "011442079460000", keys: [], result: "NOTREQUIRED", allow: "1", reason: "user-not-enabled", prompts: 0),
-        Row(user: "1003", dial: "2125550100", keys: ["1234#"], result: "ACCEPTED", allow: "1", reason: "code-valid", prompts: 1),
-        Row(user: "1003", dial: "2125550100", keys: ["#", "5555#", "1111#"], result: "DENIED", allow: "0", reason: "max-retries", prompts: 3),
-        Row(user: "1001", dial: "1003", keys: [], result: "NOTREQUIRED", allow: "1", reason: "internal", prompts: 0),
-        Row(user: "1001", dial: "19005551234", keys: ["#", "#", "#"], result: "DENIED", allow: "0", reason: "max-retries", prompts: 3),
-        Row(user: "1001", dial: "2125550100", keys: ["#"], result: "SKIPPED", allow: "1", reason: "skipped", prompts: 1),
-        Row(user: "1001", dial: "2125550100", keys: ["12", "9", "0000#"], result: "PROCEED_NO_CODE", allow: "1", reason: "max-retries-proceed", prompts: 3),
-        Row(user: "1001", dial: "5550100", keys: ["1234#"], result: "ACCEPTED", allow: "1", reason: "code-valid", prompts: 1),
+        Row(user: "1001", dial: "911", keys: "", result: "EMERGENCY", allow: "1", reason: "emergency", prompts: 0),
+        Row(user: "1003", dial: "9911", keys: "", result: "EMERGENCY", allow: "1", reason: "emergency", prompts: 0),
+        Row(user: "1002", dial: "011442079460000", keys: "", result: "NOTREQUIRED", allow: "1", reason: "user-not-enabled", prompts: 0),
+        Row(user: "1003", dial: "2125550100", keys: "1234#", result: "ACCEPTED", allow: "1", reason: "code-valid", prompts: 1),
+        Row(user: "1003", dial: "2125550100", keys: "#5555#1111#", result: "DENIED", allow: "0", reason: "max-retries", prompts: 4),
+        Row(user: "1001", dial: "1003", keys: "", result: "NOTREQUIRED", allow: "1", reason: "internal", prompts: 0),
+        Row(user: "1001", dial: "19005551234", keys: "###", result: "DENIED", allow: "0", reason: "max-retries", prompts: 3),
+        Row(user: "1001", dial: "2125550100", keys: "#", result: "SKIPPED", allow: "1", reason: "skipped", prompts: 1),
+        Row(user: "1001", dial: "2125550100", keys: "12,9,0000#", result: "PROCEED_NO_CODE", allow: "1", reason: "max-retries-proceed", prompts: 3),
+        Row(user: "1001", dial: "5550100", keys: "1234#", result: "ACCEPTED", allow: "1", reason: "code-valid", prompts: 1),
     ]
 
     @Test(arguments: rows)
@@ -93,10 +95,10 @@ import Testing
             account.defaults.proceedAfterMaxRetries = true
             account.defaults.collection = .required
         }
-        let internalCall = try await h.call(dial: "1003", keys: ["1234#"])
+        let internalCall = try await h.call(dial: "1003", keys: "1234#")
         #expect(internalCall[variable: "ACCTCODE_REASON"] == "code-valid")
         #expect(internalCall.prompts == ["acctcodes/enter-code"])
-        let required = try await h.call(dial: "2125550100", keys: ["#", "#", "#"])
+        let required = try await h.call(dial: "2125550100", keys: "###")
         #expect(required[variable: "ACCTCODE_RESULT"] == "PROCEED_NO_CODE", "# does not skip; the account lets it proceed")
         var account = try #require(try h.store.account("default"))
         account.defaults.collection = .off

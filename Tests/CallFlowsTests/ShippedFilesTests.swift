@@ -32,7 +32,7 @@ import Testing
 
     @Test func dialplanUsesTheServersRoutesVariablesAndPrompts() throws {
         let dialplan = try Self.read("dialplan/acctcodes.conf")
-        for route in ["/outbound?", "/hangup?", "/ping)"] { #expect(dialplan.contains(route), "route \(route)") }
+        for route in ["/outbound?", "/hangup?", "/tag?", "/ping)"] { #expect(dialplan.contains(route), "route \(route)") }
         #expect(dialplan.contains(#"GotoIf($["${ACCTCODE_ALLOW}" = "1"]?dial)"#))
         #expect(dialplan.contains("CHANNEL(hangup_handler_push)=acctcodes-hangup,s,1"))
         #expect(dialplan.contains("DYNAMIC_FEATURES"))
@@ -41,21 +41,65 @@ import Testing
         #expect(!played.isEmpty)
         for file in played { #expect(PromptFiles().files.values.contains(file), "\(file) is a shipped prompt") }
         let features = try Self.read("dialplan/features-acctcodes.conf")
-        #expect(features.contains("acctcode => *8,self,AGI(agi://127.0.0.1:4573/tag)"))
+        #expect(features.contains("acctcode => *8,self,Gosub(acctcodes-tag,s,1)"))
     }
 
-    @Test func labScenariosAreWellFormedAndPlayShippedDTMF() throws {
+    @Test func labScenariosAreWellFormedAndPlayTheGeneratorsPcaps() throws {
         let lab = "\(Self.root)/dialplan/lab"
         let scenarios = try FileManager.default.contentsOfDirectory(atPath: lab).filter { $0.hasSuffix(".xml") }.sorted()
-        #expect(scenarios == ["code-accepted.xml", "emergency.xml", "max-retries-denied.xml", "optional-skip.xml"])
+        #expect(scenarios == ["code-accepted.xml", "emergency.xml", "max-retries-denied.xml", "optional-skip.xml", "tag.xml",
+                              "wrong-then-right.xml"])
+        let generator = try Self.read("dialplan/lab/dtmf-pcap.py")
+        let readme = try Self.read("dialplan/lab/README.md")
         for name in scenarios {
             let data = try Data(contentsOf: URL(fileURLWithPath: "\(lab)/\(name)"))
             let parser = XMLParser(data: data)
             #expect(parser.parse(), "\(name): \(String(describing: parser.parserError))")
             let text = String(decoding: data, as: UTF8.self)
-            for match in text.matches(of: /dtmf_2833_([a-z0-9]+)\.pcap/) {
-                #expect(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "pound", "star"].contains(String(match.1)))
+            #expect(!text.contains("/usr/share/sip-tester/"), "\(name) plays no bundled pcap")
+            for match in text.matches(of: /play_pcap_audio="pcap\/([a-z-]+)\.pcap"/) {
+                #expect(generator.contains("\"\(match.1)\": \""), "\(name): dtmf-pcap.py makes pcap/\(match.1).pcap")
             }
+            #expect(readme.contains("sipp -sf \(name)"), "the lab README runs \(name)")
         }
+    }
+
+    /// The generator's pcap is one RTP stream whose events Asterisk keeps: sequence numbers rise by
+    /// one, each event's timestamp is above the one before, and the events are the keys in order.
+    @Test func dtmfPcapGeneratorWritesRisingTimestamps() async throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("dtmf-\(UUID().uuidString).pcap").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "\(Self.root)/dialplan/lab/dtmf-pcap.py", "*8,55#", out]
+        process.standardOutput = FileHandle.nullDevice
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        #expect(status == 0)
+        let pcap = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out)))
+        func u16(_ i: Int) -> Int { Int(pcap[i]) << 8 | Int(pcap[i + 1]) }
+        func u32(_ i: Int) -> Int { u16(i) << 16 | u16(i + 2) }
+        var offset = 24
+        var sequence: [Int] = []
+        var events: [(event: Int, timestamp: Int, end: Bool)] = []
+        while offset + 16 <= pcap.count {
+            let length = Int(pcap[offset + 8]) | Int(pcap[offset + 9]) << 8
+            let rtp = offset + 16 + 14 + 20 + 8
+            sequence.append(u16(rtp + 2))
+            if pcap[rtp + 1] & 0x7F == 101 { events.append((Int(pcap[rtp + 12]), u32(rtp + 4), pcap[rtp + 13] & 0x80 != 0)) }
+            offset += 16 + length
+        }
+        #expect(offset == pcap.count)
+        #expect(zip(sequence, sequence.dropFirst()).allSatisfy { $1 == $0 + 1 })
+        var keyed: [Int] = []
+        var last = -1
+        for e in events where e.end && (keyed.isEmpty || e.timestamp != last) {
+            #expect(e.timestamp > last)
+            keyed.append(e.event)
+            last = e.timestamp
+        }
+        #expect(keyed == [10, 8, 5, 5, 11], "* 8 5 5 #, the repeated 5 kept")
     }
 }

@@ -34,7 +34,7 @@ import Testing
         let seen = Observations<String>()
         try await withServer(routes: { $0.add("flow", Self.route(seen)) }) { server, port in
             for step in 1...Self.steps {
-                let script = CallScript(keypresses: ["1234#"], hangupAtCommand: step, hangupStyle: style)
+                let script = CallScript(keys: "1234#", hangupAtCommand: step, hangupStyle: style)
                 let record = try await FakeAsteriskClient(port: port, sessionTimeout: .seconds(10))
                     .run(SessionEnvironment(script: "flow"), script: script)
                 #expect(record.ending != .timedOut, "step \(step)")

@@ -18,7 +18,7 @@ struct Transcript {
     }()
 
     static let names = [
-        "command-forms", "getdata-forms", "hangup-agiexitonhangup-yes", "hangup-agisighup-no",
+        "command-forms", "getdata-forms", "getdata-pound-after-full-code", "hangup-agiexitonhangup-yes", "hangup-agisighup-no",
         "hangup-during-getdata", "sip-outbound-code-accepted",
     ]
 

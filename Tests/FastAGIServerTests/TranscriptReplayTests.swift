@@ -133,6 +133,11 @@ import Testing
         #expect(observed.steps[1] == .getData(.digits("1234")))
     }
 
+    @Test func poundAfterFullCode() async throws {
+        let (_, observed) = try await replay("getdata-pound-after-full-code")
+        #expect(Array(observed.steps[1...2]) == [.getData(.digits("1357")), .getData(.digits(""))])
+    }
+
     @Test func everyTranscriptIsCovered() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Transcript.directory)
             .filter { $0.hasSuffix(".txt") }.map { String($0.dropLast(4)) }.sorted()
