@@ -53,12 +53,14 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")] + nio,
             path: "Benchmarks/AcctcodesBench"
         ),
+        // What several test targets share: child processes awaited without blocking, a database locker.
+        .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "AGITests", dependencies: ["AGI"]),
         .testTarget(name: "AccountCodesTests", dependencies: ["AccountCodes"]),
         .testTarget(name: "FastAGIServerTests", dependencies: ["FastAGIServer", "FakeAsterisk", "AGI", logging] + nio),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "AccountCodes", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CallFlowsTests", dependencies: ["CallFlows", "FakeAsterisk", "Store", "AccountCodes", "FastAGIServer", logging]),
-        .testTarget(name: "CLITests", dependencies: ["acctcodes", "Store", "AccountCodes", "FakeAsterisk"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "AccountCodes", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "CallFlowsTests", dependencies: ["CallFlows", "FakeAsterisk", "TestSupport", "Store", "AccountCodes", "FastAGIServer", logging]),
+        .testTarget(name: "CLITests", dependencies: ["acctcodes", "TestSupport", "Store", "AccountCodes", "FakeAsterisk"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -108,13 +108,13 @@ struct UsageInsert: ParsableCommand {
         var written = 0
         while written < entries {
             let count = min(batch, entries - written)
-            try store.commitUsage((0..<count).map { i in
+            try store.applyUsage((0..<count).map { i in
                 let n = written + i
-                return UsageEntry(startedAt: Date(), route: "outbound", accountID: "default", user: String(1000 + n % 1000),
+                return .record(entry: UsageEntry(startedAt: Date(), route: "outbound", accountID: "default", user: String(1000 + n % 1000),
                                   callerID: String(1000 + n % 1000), dialed: "011442079460000", callClass: "international",
                                   asked: "required", incorrectEntries: 0, result: "ACCEPTED", reason: "code-valid",
                                   code: Seed.code(n % 1_000_000), uniqueID: "1700000000.\(n)", linkedID: "1700000000.\(n)",
-                                  channel: "PJSIP/\(1000 + n % 1000)-0000\(n)")
+                                  channel: "PJSIP/\(1000 + n % 1000)-0000\(n)"))
             })
             written += count
         }

@@ -1,13 +1,5 @@
 import AccountCodes
 
-/// What the store failing during a call does to that call.
-public enum FailMode: String, Sendable, CaseIterable {
-    /// Refuse the call (emergency calls still go through). The safe default against toll fraud.
-    case closed
-    /// Let the call through with `ACCTCODE_REASON=store-unavailable`, logged as a warning.
-    case open
-}
-
 /// The sound files the flows play, as Asterisk names them (no extension), by prompt name.
 public struct PromptFiles: Sendable, Equatable {
     public static let names = ["enter-code", "enter-code-or-pound", "invalid-try-again", "code-accepted", "denied", "enter-tag-code"]

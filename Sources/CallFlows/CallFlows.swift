@@ -1,3 +1,4 @@
+import AGI
 import FastAGIServer
 import Logging
 import Store
@@ -5,17 +6,18 @@ import Store
 /// The account-code routes: `outbound` before a call, `tag` mid-call, `hangup` after it.
 public struct CallFlows: Sendable {
     public let store: AcctcodesStore
-    public let usageLog: UsageLogWriter
+    /// Every usage-log operation goes through it: committed, or spooled when the database refuses.
+    public let usageLog: UsageLog
     public let configuration: CallFlowConfiguration
-    /// Takes the entries the database refuses; `nil` leaves only the server's log for them.
-    public let spool: UsageSpool?
 
+    /// `spool` takes the operations the database refuses; `nil` leaves only the server's log for them.
     public init(store: AcctcodesStore, configuration: CallFlowConfiguration = CallFlowConfiguration(), spool: UsageSpool? = nil) {
         self.store = store
-        self.usageLog = UsageLogWriter(store: store)
+        self.usageLog = UsageLog(store: store, spool: spool)
         self.configuration = configuration
-        self.spool = spool
     }
+
+    public var spool: UsageSpool? { usageLog.spool }
 
     public func install(into router: inout AGIRouter) {
         router.add("outbound") { call in try await OutboundFlow(flows: self, call: call).run() }
@@ -23,56 +25,63 @@ public struct CallFlows: Sendable {
         router.add("hangup") { call in try await HangupFlow(flows: self, call: call).run() }
     }
 
-    /// Writes an entry durably before the answer goes back: to the usage log, or else to the spool.
-    /// Returns false only when neither took it (the entry is then in the server's log, whole).
-    /// The logger is built only if something is logged (see `SessionLogger`). The call goes on
-    /// on its own event loop.
-    func record(_ entry: UsageEntry, call: AGICall) async -> Bool {
-        let logger = { call.logger }
-        do {
-            try await usageLog.append(entry, deliver: call.onEventLoop)
-        } catch {
-            return spoolFailure(entry, error: error, logger: logger())
-        }
-        await replaySpool(logger: logger())
-        return true
+    /// Records an operation durably before the answer goes back: in the usage log, or else in the
+    /// spool. Returns false only when neither took it (the entry is then in the server's log,
+    /// whole). The call goes on on its own event loop.
+    func record(_ operation: UsageOperation, call: AGICall) async -> Bool {
+        let outcome = await usageLog.record(operation, deliver: call.onEventLoop)
+        Self.log(outcome, of: operation, logger: call.logger)
+        return outcome.isDurable
     }
 
-    /// After the database refused an entry: the spool keeps it; failing that, the server's log does.
-    @discardableResult
-    func spoolFailure(_ entry: UsageEntry, error: any Error, logger: Logger) -> Bool {
-        guard let spool else {
-            logger.error("usage log write failed: \(error)", metadata: Self.metadata(entry))
-            return false
-        }
-        do {
-            try spool.append(entry)
-            logger.warning("usage log write failed: \(error); entry kept in \(spool.path)")
-            return true
-        } catch let spoolError {
-            logger.error("usage log write failed: \(error); spool failed too: \(spoolError)", metadata: Self.metadata(entry))
-            return false
+    /// What became of an operation, in the server's log when it did not simply commit.
+    static func log(_ outcome: UsageLog.Outcome, of operation: UsageOperation, logger: Logger) {
+        switch outcome {
+        case .committed:
+            break
+        case .spooled(let error?):
+            logger.warning("usage log write failed: \(error); kept in the spool")
+        case .spooled(nil):
+            logger.debug("usage log: queued in the spool behind earlier operations")
+        case .lost(let database, let spool):
+            logger.error("usage log write failed: \(database.map { "\($0)" } ?? "-"); spool failed too: \(spool ?? "no spool")",
+                         metadata: metadata(operation))
         }
     }
 
-    /// Once the database takes writes again, spooled entries move into the usage log.
-    public func replaySpool(logger: @autoclosure () -> Logger) async {
-        guard let spool, spool.hasEntries else { return }
-        do {
-            let moved = try await spool.replay(into: store)
-            if moved > 0 { logger().info("moved \(moved) spooled entries into the usage log") }
-        } catch {
-            logger().warning("spooled entries stay in \(spool.path): \(error)")
+    /// Drains the spool until cancelled (see `UsageLog.runDrainer`), saying in the log what it moved.
+    public func runSpoolDrainer(logger: Logger) async {
+        await usageLog.runDrainer { event in
+            switch event {
+            case .drained(let drained, let path):
+                logger.info("moved \(drained.applied) spooled usage operations into the usage log")
+                if drained.setAside > 0 {
+                    logger.error("\(drained.setAside) unreadable spool lines (cut off by a crash or a full disk) set aside in \(path).torn")
+                }
+            case .stillRefused(let error, let path):
+                logger.warning("spooled usage operations stay in \(path) until the database takes them: \(error)")
+            }
         }
     }
 
-    /// The entry in the server's log, so a store outage loses nothing an admin cannot recover.
-    static func metadata(_ e: UsageEntry) -> Logger.Metadata {
-        [
-            "entry.route": "\(e.route)", "entry.account": "\(e.accountID)", "entry.user": "\(e.user)",
-            "entry.dialed": "\(e.dialed)", "entry.class": "\(e.callClass)", "entry.result": "\(e.result)",
-            "entry.reason": "\(e.reason)", "entry.code": "\(e.billingCode ?? "")", "entry.incorrect": "\(e.incorrectEntries)",
-            "entry.uniqueid": "\(e.uniqueID)", "entry.linkedid": "\(e.linkedID)",
+    /// The operation in the server's log, so a store outage loses nothing an admin cannot recover.
+    /// Values are from peers: each is made safe for a log line. Never the code: an accepted or
+    /// tagged code is on the call's CDR (`CHANNEL(accountcode)`), matched by uniqueid.
+    static func metadata(_ operation: UsageOperation) -> Logger.Metadata {
+        let e = operation.entry
+        let kind = switch operation {
+        case .record: "record"
+        case .tag: "tag"
+        case .hangup: "hangup"
+        }
+        return [
+            "op": "\(kind)", "entry.route": "\(LogSafe(e.route))", "entry.account": "\(LogSafe(e.accountID))",
+            "entry.user": "\(LogSafe(e.user))", "entry.dialed": "\(LogSafe(e.dialed))", "entry.class": "\(e.callClass)",
+            "entry.result": "\(e.result)", "entry.reason": "\(e.reason)",
+            "entry.code": "\(e.billingCode == nil && !(kind == "tag") ? "none" : "on the CDR")",
+            "entry.incorrect": "\(e.incorrectEntries)", "entry.uniqueid": "\(LogSafe(e.uniqueID))",
+            "entry.linkedid": "\(LogSafe(e.linkedID))", "entry.billsec": "\(e.billsec.map { "\($0)" } ?? "")",
+            "entry.disposition": "\(LogSafe(e.disposition ?? ""))",
         ]
     }
 }

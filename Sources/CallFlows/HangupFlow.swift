@@ -31,20 +31,20 @@ struct HangupFlow {
         }
         let end = CallEnd(dialStatus: figures["dialstatus"], answeredAt: figures["answeredat"], endedAt: figures["endedat"],
                           duration: figures["duration"])
-        let entry = request.entry(route: "hangup", callClass: "unknown", asked: "none", incorrectEntries: 0, result: "HANGUP",
+        var ended = request.entry(route: "hangup", callClass: "unknown", asked: "none", incorrectEntries: 0, result: "HANGUP",
                                   reason: "no-outbound-entry", code: nil)
-        do {
-            let matched = try await flows.store.recordHangup(entry, endedAt: Date(), disposition: end.dialStatus,
-                                                             duration: end.duration, billsec: end.billableSeconds)
-            call.outcome = matched ? "RECORDED" : "NO_ENTRY"
-        } catch {
-            var ended = entry
-            ended.endedAt = Date()
-            ended.disposition = end.dialStatus
-            ended.duration = end.duration
-            ended.billsec = end.billableSeconds
-            flows.spoolFailure(ended, error: error, logger: call.logger)
-            call.outcome = "FAILED"
+        ended.endedAt = Date()
+        ended.disposition = end.dialStatus
+        ended.duration = end.duration
+        ended.billsec = end.billableSeconds
+        let operation = UsageOperation.hangup(request: ended)
+        let outcome = await flows.usageLog.record(operation, deliver: call.onEventLoop)
+        CallFlows.log(outcome, of: operation, logger: call.logger)
+        call.outcome = switch outcome {
+        case .committed(.insertedForMissingCall): "NO_ENTRY"
+        case .committed: "RECORDED"
+        case .spooled: "SPOOLED"
+        case .lost: "FAILED"
         }
     }
 }

@@ -39,33 +39,34 @@ struct OutboundFlow {
                                   reason: collected.reason)
             }
         } catch {
-            if callClass == "unknown", CallClassifier.looksLikeEmergency(request.number) { callClass = CallClass.emergency.rawValue }
-            outcome = storeFailure(error, callClass: callClass)
+            let emergency = callClass == CallClass.emergency.rawValue
+                || (callClass == "unknown" && CallClassifier.looksLikeEmergency(request.number))
+            if emergency { callClass = CallClass.emergency.rawValue }
+            let failed = policy.storeUnavailable(looksLikeEmergency: emergency)
+            if !emergency { call.logger.error("store unavailable during call: \(error); failing \(policy.mode)") }
+            outcome = Outcome(result: failed.result, reason: failed.reason)
         }
 
-        let entry = request.entry(route: "outbound", callClass: callClass, asked: asked, incorrectEntries: outcome.incorrectEntries,
-                                  result: outcome.result.rawValue, reason: outcome.reason, code: outcome.code)
-        // The entry is committed before the dialplan hears the answer: an allowed call is never unlogged.
-        if await !flows.record(entry, call: call), outcome.result.allowsCall, outcome.result != .emergency {
-            outcome = flows.configuration.failMode == .closed
-                ? Outcome(result: .denied, incorrectEntries: outcome.incorrectEntries, reason: "usage-log-unavailable")
-                : Outcome(result: outcome.result, code: outcome.code, incorrectEntries: outcome.incorrectEntries,
-                          reason: "usage-log-unavailable-fail-open")
-            call.logger.warning("usage log unavailable: answering \(outcome.result) (fail-\(flows.configuration.failMode))")
+        let operation = UsageOperation.record(entry: request.entry(
+            route: "outbound", callClass: callClass, asked: asked, incorrectEntries: outcome.incorrectEntries,
+            result: outcome.result.rawValue, reason: outcome.reason, code: outcome.code))
+        // An emergency call is answered at once, whatever the store is doing; its entry follows.
+        if outcome.result == .emergency {
+            try await answer(outcome, callClass: callClass)
+            flows.usageLog.recordDetached(operation) { [logger = call.logger] in CallFlows.log($0, of: operation, logger: logger) }
+            return
+        }
+        // Any other entry is durable (committed or spooled) before the dialplan hears the answer:
+        // an allowed call is never unlogged.
+        if await !flows.record(operation, call: call), let failed = policy.unlogged(outcome.result) {
+            outcome = Outcome(result: failed.result, code: failed.result == .denied ? nil : outcome.code,
+                              incorrectEntries: outcome.incorrectEntries, reason: failed.reason)
+            call.logger.warning("usage log unavailable: answering \(outcome.result) (fail-\(policy.mode))")
         }
         try await answer(outcome, callClass: callClass)
     }
 
-    private func storeFailure(_ error: any Error, callClass: String) -> Outcome {
-        if callClass == CallClass.emergency.rawValue {
-            return Outcome(result: .emergency, reason: "emergency-store-unavailable")
-        }
-        call.logger.error("store unavailable during call: \(error); failing \(flows.configuration.failMode)")
-        switch flows.configuration.failMode {
-        case .closed: return Outcome(result: .denied, reason: "store-unavailable")
-        case .open: return Outcome(result: .proceedNoCode, reason: "store-unavailable-fail-open")
-        }
-    }
+    private var policy: FailurePolicy { FailurePolicy(mode: flows.configuration.failMode) }
 
     /// Sets the channel variables the dialplan reads; `ACCTCODE_ALLOW` goes last.
     private func answer(_ outcome: Outcome, callClass: String) async throws {

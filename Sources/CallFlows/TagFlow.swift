@@ -37,14 +37,9 @@ struct TagFlow {
             let result = outcome.result == .skipped ? "CANCELLED" : outcome.result == .abandoned ? "ABANDONED" : "DENIED"
             return try await finish(result, reason: outcome.reason, request: request, incorrect: outcome.incorrectEntries)
         }
-        var entry = request.entry(route: "tag", callClass: "unknown", asked: "tag", incorrectEntries: outcome.incorrectEntries,
-                                  result: "TAGGED", reason: outcome.reason, code: nil)
-        entry.tagCode = code
-        do {
-            try await flows.store.recordTag(entry, code: code)
-        } catch {
-            flows.spoolFailure(entry, error: error, logger: call.logger)
-        }
+        let tagRequest = request.entry(route: "tag", callClass: "unknown", asked: "tag", incorrectEntries: outcome.incorrectEntries,
+                                       result: "TAGGED", reason: outcome.reason, code: nil)
+        _ = await flows.record(.tag(request: tagRequest, code: code), call: call)
         call.outcome = "TAGGED"
         try await call.setVariables([("CHANNEL(accountcode)", code), ("ACCTCODE", code), ("ACCTCODE_TAG_RESULT", "ACCEPTED")],
                                     together: flows.configuration.setVariablesTogether)
@@ -55,7 +50,7 @@ struct TagFlow {
     private func finish(_ result: String, reason: String, request: CallRequest, incorrect: Int) async throws {
         let entry = request.entry(route: "tag-attempt", callClass: "unknown", asked: "tag", incorrectEntries: incorrect,
                                   result: result, reason: reason, code: nil)
-        _ = await flows.record(entry, call: call)
+        _ = await flows.record(.record(entry: entry), call: call)
         call.outcome = result
         try await call.setVariable("ACCTCODE_TAG_RESULT", result)
     }

@@ -3,24 +3,6 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// Errors a route handler sees from the call API.
-public enum AGICallError: Error, Equatable, CustomStringConvertible {
-    /// The socket is closed: Asterisk hung up the session, or a limit closed it.
-    case connectionClosed
-    case replyTimeout(command: String)
-    case encoding(AGICommand.EncodingError)
-    case protocolViolation(String)
-
-    public var description: String {
-        switch self {
-        case .connectionClosed: "connection closed"
-        case .replyTimeout(let command): "no reply in time to \(command)"
-        case .encoding(let error): error.description
-        case .protocolViolation(let what): what
-        }
-    }
-}
-
 /// One FastAGI session as a route handler sees it: the environment and typed commands.
 ///
 /// Commands are strictly one at a time (Asterisk must not be pipelined); the API is async,

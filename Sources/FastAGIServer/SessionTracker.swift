@@ -1,3 +1,4 @@
+import AGI
 import Logging
 import Synchronization
 
@@ -20,6 +21,7 @@ final class SessionTracker: Sendable {
             } catch {
                 failure = error
             }
+            let ending = call.connection.ending
             call.connection.close()
             let level: Logger.Level = switch failure {
             case nil: .info
@@ -32,7 +34,7 @@ final class SessionTracker: Sendable {
                     "outcome": "\(call.outcome ?? (failure == nil ? "done" : "error"))",
                     "ms": "\((ContinuousClock.now - start).milliseconds)",
                 ]
-                if call.isHungUp { metadata["hungup"] = "yes" }
+                metadata["ended"] = "\(ending)"
                 if let failure { metadata["error"] = "\(failure)" }
                 return metadata
             }())

@@ -7,7 +7,13 @@ import Synchronization
 /// work at once across processes; every change runs in one transaction, checked by the rules.
 public final class AcctcodesStore: Sendable {
     public let path: String
+    /// Reads, and writes when it was opened writable.
     let pool: DatabasePool
+    /// Opened at the first write when another process held the write lock at start (GRDB's
+    /// writable open may need to write, to set up the WAL file).
+    private let lateWriter: Mutex<DatabasePool?>
+    private let configuration: Configuration
+    private let openedWritable: Bool
     let settingsCache = SettingsCache()
     let threadReaders: ThreadReaders
 
@@ -29,12 +35,38 @@ public final class AcctcodesStore: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
         }
+        self.configuration = configuration
+        lateWriter = Mutex(nil)
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Migrations.migrator.migrate(pool)
+            do {
+                pool = try DatabasePool(path: path, configuration: configuration)
+                openedWritable = true
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && FileManager.default.fileExists(atPath: path) {
+                // Another process holds the write lock: open for reading, write once it lets go.
+                var readOnly = configuration
+                readOnly.readonly = true
+                pool = try DatabasePool(path: path, configuration: readOnly)
+                openedWritable = false
+            }
+            // A read first: a database already at this version opens even while another process
+            // holds its write lock (the server then spools usage until it can write).
+            if try !pool.read({ try Migrations.migrator.hasCompletedMigrations($0) }) {
+                try Migrations.migrator.migrate(try writer())
+            }
         } catch {
             let reason = (error as? DatabaseError).map { "\($0.message ?? "\($0.resultCode)")" } ?? "\(error)"
             throw .cannotOpen(path: path, reason: reason)
+        }
+    }
+
+    /// The pool that writes: the one opened at start, or one opened now that the lock is free.
+    func writer() throws -> DatabasePool {
+        if openedWritable { return pool }
+        return try lateWriter.withLock { writer in
+            if let writer { return writer }
+            let opened = try DatabasePool(path: path, configuration: configuration)
+            writer = opened
+            return opened
         }
     }
 
@@ -50,7 +82,7 @@ public final class AcctcodesStore: Sendable {
     }
 
     func write<T>(_ body: (GRDB.Database) throws -> T) throws(StoreError) -> T {
-        do { return try pool.write(body) } catch { throw StoreError.wrap(error) }
+        do { return try writer().write(body) } catch { throw StoreError.wrap(error) }
     }
 
     func asyncRead<T: Sendable>(_ body: @Sendable @escaping (GRDB.Database) throws -> T) async throws(StoreError) -> T {
@@ -58,7 +90,7 @@ public final class AcctcodesStore: Sendable {
     }
 
     func asyncWrite<T: Sendable>(_ body: @Sendable @escaping (GRDB.Database) throws -> T) async throws(StoreError) -> T {
-        do { return try await pool.write(body) } catch { throw StoreError.wrap(error) }
+        do { return try await writer().write(body) } catch { throw StoreError.wrap(error) }
     }
 }
 

@@ -2,9 +2,9 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Appends usage entries durably, committing concurrent calls' entries together.
+/// Applies usage-log operations durably, committing concurrent calls' operations together.
 ///
-/// A caller's `append` returns only once its entry is committed, so the server can answer the
+/// A caller's `append` returns only once its operation is committed, so the server can answer the
 /// dialplan knowing the entry survives the process being killed. While one batch commits on the
 /// writer's own queue, new entries queue and go in the next transaction: one commit serves many
 /// calls under load. And when the last commit held more than one entry (calls are arriving
@@ -14,7 +14,7 @@ import Synchronization
 /// call never waits. A lock and a queue rather than an actor: the hot path of every call takes
 /// one lock and one continuation, with no extra task or hop per batch.
 public final class UsageLogWriter: Sendable {
-    private typealias Waiter = UnsafeContinuation<Result<Void, StoreError>, Never>
+    private typealias Waiter = UnsafeContinuation<Result<UsageOperation.Applied, StoreError>, Never>
 
     /// Runs a caller's resumption where the caller wants to continue (its connection's event loop),
     /// instead of wherever Swift's global executor would put it: otherwise about half the calls
@@ -22,7 +22,7 @@ public final class UsageLogWriter: Sendable {
     public typealias Deliver = @Sendable (_ resume: @escaping @Sendable () -> Void) -> Void
 
     private struct State {
-        var pending: [(entry: UsageEntry, waiter: Waiter, deliver: Deliver?)] = []
+        var pending: [(operation: UsageOperation, waiter: Waiter, deliver: Deliver?)] = []
         var flushing = false
         var batches = 0
         var written = 0
@@ -47,16 +47,17 @@ public final class UsageLogWriter: Sendable {
     public var batches: Int { state.withLock { $0.batches } }
     public var written: Int { state.withLock { $0.written } }
 
-    public func append(_ entry: UsageEntry, deliver: Deliver? = nil) async throws(StoreError) {
+    @discardableResult
+    public func append(_ operation: UsageOperation, deliver: Deliver? = nil) async throws(StoreError) -> UsageOperation.Applied {
         let result = await withUnsafeContinuation { (waiter: Waiter) in
             let startFlush = state.withLock { state -> Bool in
-                state.pending.append((entry, waiter, deliver))
+                state.pending.append((operation, waiter, deliver))
                 defer { state.flushing = true }
                 return !state.flushing
             }
             if startFlush { queue.async { self.flush() } }
         }
-        try result.get()
+        return try result.get()
     }
 
     /// Runs on `queue` until nothing is pending.
@@ -66,7 +67,7 @@ public final class UsageLogWriter: Sendable {
                 // Blocks only this writer's own queue; callers are waiting on their continuations.
                 Thread.sleep(forTimeInterval: groupCommitDelay)
             }
-            let batch = state.withLock { state -> [(entry: UsageEntry, waiter: Waiter, deliver: Deliver?)] in
+            let batch = state.withLock { state -> [(operation: UsageOperation, waiter: Waiter, deliver: Deliver?)] in
                 defer { state.pending = [] }
                 // Zero when idle: the next call to arrive is alone until shown otherwise.
                 state.lastBatch = state.pending.count
@@ -74,18 +75,17 @@ public final class UsageLogWriter: Sendable {
                 return state.pending
             }
             if batch.isEmpty { return }
-            let result: Result<Void, StoreError>
+            let results: [Result<UsageOperation.Applied, StoreError>]
             do {
-                try store.commitUsage(batch.map(\.entry))
-                result = .success(())
+                results = try store.applyUsage(batch.map(\.operation)).map { .success($0) }
                 state.withLock {
                     $0.batches += 1
                     $0.written += batch.count
                 }
             } catch {
-                result = .failure(error)
+                results = Array(repeating: .failure(error), count: batch.count)
             }
-            for (_, waiter, deliver) in batch {
+            for ((_, waiter, deliver), result) in zip(batch, results) {
                 if let deliver { deliver { waiter.resume(returning: result) } } else { waiter.resume(returning: result) }
             }
         }

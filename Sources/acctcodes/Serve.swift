@@ -1,3 +1,4 @@
+import AccountCodes
 import ArgumentParser
 import CallFlows
 import FastAGIServer
@@ -73,6 +74,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "fsync every usage-log commit (survives power loss; by default a commit survives the process being killed).")
     var fsync = false
 
+    @Option(help: ArgumentHelp("Longest a call waits for the database to take its usage-log entry (another process holding its write lock) before the entry goes to the spool and the call is answered, in milliseconds.", valueName: "ms"))
+    var commitWait = 250.0
+
     func validate() throws {
         for block in allow where AddressAllowList.Block(block) == nil {
             throw ValidationError("--allow \(block): not an address or CIDR block (e.g. 10.0.0.0/8)")
@@ -83,6 +87,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
         guard maxLineLength >= 256 else { throw ValidationError("--max-line-length must be at least 256") }
+        guard commitWait >= 1, commitWait <= 60_000 else { throw ValidationError("--commit-wait must be 1 to 60000 ms") }
         _ = try flowConfiguration()
     }
 
@@ -121,24 +126,28 @@ struct Serve: AsyncParsableCommand {
 
         var options = AcctcodesStore.Options()
         options.fsyncEveryCommit = fsync
+        // The server's only writes are usage-log operations: a lock held by another process makes
+        // a call wait this long at most, then its operation goes to the spool.
+        options.busyTimeout = commitWait / 1000
         let path = db ?? ProcessInfo.processInfo.environment["ACCTCODES_DB"] ?? "acctcodes.sqlite"
         let store = try AcctcodesStore(path: path, options: options)
         logger.info("database ready", metadata: ["path": "\(path)"])
         // Entries the database refuses wait here, beside it, and move in once it takes writes again.
         let spool = UsageSpool(path: path + ".spool.jsonl")
         let flows = CallFlows(store: store, configuration: try flowConfiguration(), spool: spool)
-        await flows.replaySpool(logger: logger)
         if let soundsDir { checkPrompts(flows.configuration.prompts, in: soundsDir, logger: logger) }
         var router = AGIRouter.builtIn
         flows.install(into: &router)
         let server = FastAGIServer(configuration: configuration, router: router, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: AGIService(server: server))],
+            // Shut down in reverse order: the server drains its calls first, then the spool drainer stops.
+            services: [.init(service: SpoolDrainer(flows: flows, logger: logger), successTerminationBehavior: .ignore),
+                       .init(service: AGIService(server: server, flows: flows))],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
         try await group.run()
-        let usage = flows.usageLog
+        let usage = flows.usageLog.writer
         // How well concurrent calls shared commits (see UsageLogWriter's group commit).
         logger.info("usage log", metadata: ["entries": "\(usage.written)", "commits": "\(usage.batches)"])
     }
@@ -160,11 +169,26 @@ extension FailMode: ExpressibleByArgument {}
 /// Runs the server until a shutdown signal, then drains it.
 struct AGIService: Service {
     let server: FastAGIServer
+    let flows: CallFlows
 
     func run() async throws {
         try await server.start()
         try? await gracefulShutdown()
         await server.shutdown()
+        // Entries recorded after their call was answered (emergency calls) land before exit.
+        let settle = ContinuousClock.now + .seconds(5)
+        while flows.usageLog.detachedInFlight > 0, ContinuousClock.now < settle { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+}
+
+/// Moves spooled usage operations into the log whenever the database takes writes, from start
+/// (a spool left by an earlier run) to shutdown.
+struct SpoolDrainer: Service {
+    let flows: CallFlows
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await flows.runSpoolDrainer(logger: logger) }
     }
 }
 

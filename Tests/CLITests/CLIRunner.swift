@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `acctcodes` executable against a database of its own.
 struct CLI {
@@ -26,7 +27,7 @@ struct CLI {
     }()
 
     @discardableResult
-    func run(_ arguments: [String], input: String? = nil) throws -> Result {
+    func run(_ arguments: [String], input: String? = nil) async throws -> Result {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -51,8 +52,7 @@ struct CLI {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = stdin
-        try process.run()
-        process.waitUntilExit()
+        _ = try await ChildProcess.exit(of: process, starting: true)
         let stdout = try Data(contentsOf: outPath), stderr = try Data(contentsOf: errPath)
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                       stderr: String(decoding: stderr, as: UTF8.self))
@@ -60,8 +60,8 @@ struct CLI {
 
     /// Runs and requires success.
     @discardableResult
-    func ok(_ arguments: [String], input: String? = nil) throws -> String {
-        let result = try run(arguments, input: input)
+    func ok(_ arguments: [String], input: String? = nil) async throws -> String {
+        let result = try await run(arguments, input: input)
         guard result.status == 0 else {
             throw Failure(message: "acctcodes \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
         }
@@ -69,8 +69,8 @@ struct CLI {
     }
 
     /// `explain --json`, decoded.
-    func explain(user: String, dial: String) throws -> [String: Any] {
-        let json = try ok(["explain", "--user", user, "--dial", dial, "--json"])
+    func explain(user: String, dial: String) async throws -> [String: Any] {
+        let json = try await ok(["explain", "--user", user, "--dial", dial, "--json"])
         return try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
     }
 

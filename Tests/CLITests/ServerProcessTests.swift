@@ -1,6 +1,7 @@
 import FakeAsterisk
 import Foundation
 import Store
+import TestSupport
 import Testing
 
 /// Runs `acctcodes serve` as its own process, as an admin would.
@@ -31,9 +32,9 @@ final class ServerProcess {
         throw CLI.Failure(message: "server did not start")
     }
 
+    /// Asks the server to stop (SIGTERM) without waiting: a test's `defer`, whatever happened.
     func stop() {
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -55,17 +56,17 @@ struct KillOnAllow: AsteriskSide {
 }
 
 @Suite(.serialized) struct ServerProcessTests {
-    static func configured() throws -> CLI {
+    static func configured() async throws -> CLI {
         let cli = CLI()
-        try cli.ok(["account", "set", "--code-length", "4", "--allow-account-codes", "on", "--calls-requiring-codes", "international"])
-        try cli.ok(["code", "add", "1234", "--description", "Acme"])
-        try cli.ok(["account", "set", "--validate-when-dialed", "on"])
-        try cli.ok(["user", "add", "1001", "--enabled"])
+        try await cli.ok(["account", "set", "--code-length", "4", "--allow-account-codes", "on", "--calls-requiring-codes", "international"])
+        try await cli.ok(["code", "add", "1234", "--description", "Acme"])
+        try await cli.ok(["account", "set", "--validate-when-dialed", "on"])
+        try await cli.ok(["user", "add", "1001", "--enabled"])
         return cli
     }
 
     @Test func entryIsInTheLogWhenTheServerIsKilledRightAfterAllowing() async throws {
-        let cli = try Self.configured()
+        let cli = try await Self.configured()
         let server = try ServerProcess(cli: cli)
         defer { server.stop() }
         try await server.ready()
@@ -73,7 +74,7 @@ struct KillOnAllow: AsteriskSide {
         environment.uniqueID = "killed.1"
         let side = KillOnAllow(inner: AsteriskResponder(script: CallScript(keys: "1234#")), pid: server.process.processIdentifier)
         _ = try await FakeAsteriskClient(port: server.port).run(preamble: environment.wireText, side: side)
-        server.process.waitUntilExit()
+        _ = try await ChildProcess.exit(of: server.process)
         #expect(server.process.terminationReason == .uncaughtSignal)
         let entries = try AcctcodesStore(path: cli.database).usage(UsageFilter(accountID: "default"))
         #expect(entries.map(\.uniqueID) == ["killed.1"])
@@ -82,25 +83,25 @@ struct KillOnAllow: AsteriskSide {
 
     /// The README's quick start: serve, configure, `acctcodes call` for a wrong then a right code, usage list.
     @Test func quickStartWorks() async throws {
-        let cli = try Self.configured()
+        let cli = try await Self.configured()
         let server = try ServerProcess(cli: cli)
         defer { server.stop() }
         try await server.ready()
-        let out = try cli.ok(["call", "--server", "127.0.0.1:\(server.port)", "--user", "1001", "--dial", "011442079460000",
+        let out = try await cli.ok(["call", "--server", "127.0.0.1:\(server.port)", "--user", "1001", "--dial", "011442079460000",
                               "--digits", "9999#,1234#"])
         #expect(out.contains("S> GET DATA acctcodes/invalid-try-again 5000 4"))
         #expect(out.contains("result: ACCEPTED, allow=1, class=international, reason=code-valid, code=1234"))
-        let usage = try cli.ok(["usage", "list"])
+        let usage = try await cli.ok(["usage", "list"])
         let line = usage.split(separator: "\n").first { $0.contains("011442079460000") }.map { $0.split(separator: " ") }
         #expect(line?.dropFirst(2) == ["011442079460000", "international", "ACCEPTED", "1234", "1", "-"])
     }
 
     @Test func loadCommandReportsThroughputAndLatency() async throws {
-        let cli = try Self.configured()
+        let cli = try await Self.configured()
         let server = try ServerProcess(cli: cli)
         defer { server.stop() }
         try await server.ready()
-        let out = try cli.ok(["load", "--server", "127.0.0.1:\(server.port)", "--concurrency", "4", "--duration", "1",
+        let out = try await cli.ok(["load", "--server", "127.0.0.1:\(server.port)", "--concurrency", "4", "--duration", "1",
                               "--digits", "1234#", "--json"])
         let report = try JSONSerialization.jsonObject(with: Data(out.utf8)) as! [String: Any]
         let sessions = try #require(report["sessions"] as? Int)
@@ -113,26 +114,28 @@ struct KillOnAllow: AsteriskSide {
     }
 
     @Test func serveMovesALeftoverSpoolIntoTheLogAtStart() async throws {
-        let cli = try Self.configured()
+        let cli = try await Self.configured()
         let spool = UsageSpool(path: cli.database + ".spool.jsonl")
-        try spool.append(UsageEntry(route: "outbound", accountID: "default", user: "1001", callerID: "1001", dialed: "2125550100",
-                                    callClass: "national", asked: "none", incorrectEntries: 0, result: "NOTREQUIRED",
-                                    reason: "collection-off", code: nil, uniqueID: "spooled.1", linkedID: "spooled.1",
-                                    channel: "PJSIP/1001-1"))
+        try spool.append(.record(entry: UsageEntry(
+            route: "outbound", accountID: "default", user: "1001", callerID: "1001", dialed: "2125550100", callClass: "national",
+            asked: "none", incorrectEntries: 0, result: "NOTREQUIRED", reason: "collection-off", code: nil, uniqueID: "spooled.1",
+            linkedID: "spooled.1", channel: "PJSIP/1001-1")))
         let server = try ServerProcess(cli: cli)
         defer { server.stop() }
         try await server.ready()
+        // The server's drainer moves it in (at start, and every second while anything is left).
+        try await ChildProcess.waitUntil("the spool to drain") { !FileManager.default.fileExists(atPath: spool.path) }
         let entries = try AcctcodesStore(path: cli.database).usage(UsageFilter(accountID: "default"))
         #expect(entries.map(\.uniqueID) == ["spooled.1"])
         #expect(!FileManager.default.fileExists(atPath: spool.path))
     }
 
     @Test func sigtermDrainsAndExitsCleanly() async throws {
-        let cli = try Self.configured()
+        let cli = try await Self.configured()
         let server = try ServerProcess(cli: cli, extra: ["--sounds-dir", "/nonexistent"])
         try await server.ready()
         server.process.terminate()
-        server.process.waitUntilExit()
+        _ = try await ChildProcess.exit(of: server.process)
         #expect(server.process.terminationStatus == 0)
         let log = server.log
         #expect(log.contains("prompt enter-code is missing"))

@@ -27,7 +27,7 @@ import Testing
 
     @Test func storeFailureMidCallFailsClosed() async throws {
         let h = try await FlowHarness.make()
-        try h.sqlite("ALTER TABLE code RENAME TO code_gone")
+        try await h.sqlite("ALTER TABLE code RENAME TO code_gone")
         let record = try await h.call(dial: "011442079460000", keys: "1234#")
         #expect(record[variable: "ACCTCODE_RESULT"] == "DENIED")
         #expect(record[variable: "ACCTCODE_ALLOW"] == "0")
@@ -38,7 +38,7 @@ import Testing
 
     @Test func storeFailureMidCallFailsOpenWhenConfigured() async throws {
         let h = try await FlowHarness.make(failMode: .open)
-        try h.sqlite("ALTER TABLE code RENAME TO code_gone")
+        try await h.sqlite("ALTER TABLE code RENAME TO code_gone")
         let record = try await h.call(dial: "011442079460000", keys: "1234#")
         #expect(record[variable: "ACCTCODE_RESULT"] == "PROCEED_NO_CODE")
         #expect(record[variable: "ACCTCODE_REASON"] == "store-unavailable-fail-open")
@@ -47,7 +47,7 @@ import Testing
 
     @Test func emergencyPassesWhenTheStoreIsGone() async throws {
         let h = try await FlowHarness.make()
-        try h.sqlite("ALTER TABLE account RENAME TO account_gone")
+        try await h.sqlite("ALTER TABLE account RENAME TO account_gone")
         let emergency = try await h.call(dial: "9911")
         #expect(emergency[variable: "ACCTCODE_RESULT"] == "EMERGENCY")
         #expect(emergency[variable: "ACCTCODE_ALLOW"] == "1")
@@ -59,7 +59,7 @@ import Testing
 
     @Test func usageLogFailureNeverAllowsAnUnloggedCall() async throws {
         let h = try await FlowHarness.make()
-        try h.sqlite("ALTER TABLE usage RENAME TO usage_gone")
+        try await h.sqlite("ALTER TABLE usage RENAME TO usage_gone")
         let record = try await h.call(dial: "011442079460000", keys: "1234#")
         #expect(record[variable: "ACCTCODE_ALLOW"] == "0")
         #expect(record[variable: "ACCTCODE_REASON"] == "usage-log-unavailable")

@@ -5,6 +5,8 @@ import FastAGIServer
 import Foundation
 import Logging
 import Store
+import TestSupport
+import Testing
 
 /// A configured store and a real server with the account-code routes on a free loopback port.
 struct FlowHarness {
@@ -19,11 +21,13 @@ struct FlowHarness {
         case none, besideDatabase, at(String)
     }
 
-    static func make(failMode: FailMode = .closed, spool: SpoolLocation = .none, mset: Bool = true,
+    static func make(failMode: FailMode = .closed, spool: SpoolLocation = .none, mset: Bool = true, busyTimeout: Double = 5,
                      configure: (inout Account) -> Void = { _ in }) async throws -> FlowHarness {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-flow-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let store = try AcctcodesStore(path: dir.appendingPathComponent("flows.sqlite").path)
+        var options = AcctcodesStore.Options()
+        options.busyTimeout = busyTimeout
+        let store = try AcctcodesStore(path: dir.appendingPathComponent("flows.sqlite").path, options: options)
         var account = Account(id: "default")
         account.codeLength = 4
         account.maxRetries = 3
@@ -90,11 +94,7 @@ struct FlowHarness {
     func stop() async { await server.shutdown() }
 
     /// Runs SQL on the database from another process, the way an outage or a bad admin would.
-    func sqlite(_ sql: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [store.path, sql]
-        try process.run()
-        process.waitUntilExit()
+    func sqlite(_ sql: String) async throws {
+        #expect(try await ChildProcess.run("/usr/bin/sqlite3", [store.path, sql]) == 0, "sqlite3 \(sql)")
     }
 }

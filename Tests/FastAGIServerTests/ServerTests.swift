@@ -58,10 +58,10 @@ import Testing
 
     @Test func environmentThatNeverEndsTimesOut() async throws {
         try await withServer(configure: { $0.environmentTimeout = .milliseconds(200) }) { server, port in
-            let start = ContinuousClock.now
-            let result = try await RawPeer(port: port).exchange(["agi_network: yes\n"], wait: .seconds(5))
+            // Closed by the server long before the peer's own 60 s: no tighter wall-clock bound,
+            // which a busy machine breaks (the timing itself is tested in SessionStateMachineTests).
+            let result = try await RawPeer(port: port).exchange(["agi_network: yes\n"], wait: .seconds(60))
             #expect(result.closedByServer)
-            #expect(ContinuousClock.now - start < .seconds(3))
         }
     }
 
@@ -104,8 +104,7 @@ import Testing
             }
         }) { server, port in
             let record = try await FakeAsteriskClient(port: port).run(SessionEnvironment(script: "loop"))
-            #expect(record.ending == .serverClosed)
-            #expect(record.duration < .seconds(3))
+            #expect(record.ending == .serverClosed, "the server cut it (the fake's own bound is 30 s)")
         }
     }
 
@@ -171,10 +170,8 @@ import Testing
             async let a = holders[0].exchange(["agi_network: yes\n"], wait: .seconds(8))
             async let b = holders[1].exchange(["agi_network: yes\n"], wait: .seconds(8))
             while server.openConnections < 2 { try await Task.sleep(for: .milliseconds(5)) }
-            let start = ContinuousClock.now
             let third = try await RawPeer(port: port).exchange([], wait: .seconds(8))
-            #expect(third.closedByServer)
-            #expect(ContinuousClock.now - start < .seconds(5))
+            #expect(third.closedByServer, "closed at once, not by the 30 s environment deadline")
             let (ra, rb) = try await (a, b)
             #expect(!ra.closedByServer && !rb.closedByServer, "the first two stay within their deadline")
         }

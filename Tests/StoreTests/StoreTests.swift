@@ -1,6 +1,7 @@
 import AccountCodes
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 @testable import Store
 
@@ -169,7 +170,7 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
     }
 
     /// The server keeps decoded settings between calls; a change from any process shows at the next call.
-    @Test func callSetupSeesEverySettingsChangeAtTheNextCall() throws {
+    @Test func callSetupSeesEverySettingsChangeAtTheNextCall() async throws {
         let path = temporaryPath()
         let server = try configuredStore(path: path)
         let admin = try AcctcodesStore(path: path)
@@ -198,11 +199,7 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
         #expect(try server.callSetup(account: "default", user: "1001", dialed: "011442079460000").group?.permission == .international)
 
         // Even a change that bypasses acctcodes entirely, as sqlite3 run by hand.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [path, "UPDATE account SET code_length = 6 WHERE id = 'default'"]
-        try process.run()
-        process.waitUntilExit()
+        try await ChildProcess.run("/usr/bin/sqlite3", [path, "UPDATE account SET code_length = 6 WHERE id = 'default'"])
         #expect(try server.callSetup(account: "default", user: "1001", dialed: "011442079460000").account.codeLength == 6)
 
         // A caller who becomes a user, and a number that becomes an extension.
@@ -212,20 +209,16 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
         #expect(setup.user != nil && setup.callClass == .internal)
     }
 
-    @Test func lockedDatabaseGivesAClearErrorAndChangesNothing() throws {
+    @Test func lockedDatabaseGivesAClearErrorAndChangesNothing() async throws {
         let path = temporaryPath()
         _ = try configuredStore(path: path)
         var options = AcctcodesStore.Options()
         options.busyTimeout = 0.2
+        let locker = try await DatabaseLocker(path: path)
+        // Opens while locked: the schema is current, so no write is needed to start.
         let store = try AcctcodesStore(path: path, options: options)
-        let locker = Process()
-        locker.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        locker.arguments = [path, "BEGIN EXCLUSIVE;", ".shell sleep 2", "COMMIT;"]
-        locker.standardOutput = FileHandle.nullDevice
-        try locker.run()
-        Thread.sleep(forTimeInterval: 0.5)
         #expect(throws: StoreError.locked) { try store.addCode(AccountCode(accountID: "default", code: "1111")) }
-        locker.waitUntilExit()
+        await locker.release()
         #expect(try store.code(account: "default", code: "1111") == nil)
         try store.addCode(AccountCode(accountID: "default", code: "1111"))
     }

@@ -11,21 +11,31 @@ import Testing
                    reason: "test", code: code, uniqueID: uniqueID, linkedID: uniqueID, channel: "PJSIP/\(user)-1")
     }
 
+    func ended(_ request: UsageEntry, duration: Int, billsec: Int) -> UsageEntry {
+        var request = request
+        request.endedAt = Date()
+        request.disposition = billsec > 0 ? "ANSWER" : "NOANSWER"
+        request.duration = duration
+        request.billsec = billsec
+        return request
+    }
+
     @Test func appendsHangupTagAndTotals() async throws {
         let store = try configuredStore()
         try store.addCode(AccountCode(accountID: "default", code: "1234", description: "Acme"))
         let writer = UsageLogWriter(store: store)
-        try await writer.append(entry("1.1", code: "1234"))
-        try await writer.append(entry("1.2", user: "1002", code: "1234"))
-        try await writer.append(entry("1.3"))
-        #expect(try await store.recordHangup(entry("1.1", route: "hangup"), endedAt: Date(), disposition: "ANSWERED", duration: 100, billsec: 61))
-        #expect(try await store.recordHangup(entry("1.2", route: "hangup"), endedAt: Date(), disposition: "ANSWERED", duration: 30, billsec: 20))
-        #expect(try await store.recordTag(entry("1.3", route: "tag"), code: "5678"))
-        #expect(try await !store.recordHangup(entry("9.9", route: "hangup"), endedAt: Date(), disposition: "NO ANSWER", duration: 5, billsec: 0))
+        try await writer.append(.record(entry: entry("1.1", code: "1234")))
+        try await writer.append(.record(entry: entry("1.2", user: "1002", code: "1234")))
+        try await writer.append(.record(entry: entry("1.3")))
+        #expect(try await writer.append(.hangup(request: ended(entry("1.1", route: "hangup"), duration: 100, billsec: 61))) == .updatedCall)
+        #expect(try await writer.append(.hangup(request: ended(entry("1.2", route: "hangup"), duration: 30, billsec: 20))) == .updatedCall)
+        #expect(try await writer.append(.tag(request: entry("1.3", route: "tag"), code: "5678")) == .updatedCall)
+        #expect(try await writer.append(.hangup(request: ended(entry("9.9", route: "hangup"), duration: 5, billsec: 0)))
+            == .insertedForMissingCall)
 
         let all = try store.usage(UsageFilter(accountID: "default"))
         #expect(all.count == 4)
-        #expect(all[0].billsec == 61 && all[0].disposition == "ANSWERED")
+        #expect(all[0].billsec == 61 && all[0].disposition == "ANSWER")
         #expect(all[2].billingCode == "5678")
         #expect(all[3].route == "hangup")
         #expect(try store.usage(UsageFilter(accountID: "default", user: "1002")).map(\.uniqueID) == ["1.2"])
@@ -51,7 +61,7 @@ import Testing
         full.duration = 90
         full.billsec = 61
         let bare = entry("1700000000.43", at: Date(timeIntervalSince1970: 1_700_000_001.5))
-        try store.commitUsage([full, bare])
+        try store.applyUsage([.record(entry: full), .record(entry: bare)])
         var stored = try store.usage(UsageFilter(accountID: "default"))
         #expect(stored.count == 2)
         #expect(stored.allSatisfy { $0.id != nil })
@@ -64,7 +74,7 @@ import Testing
         let day: TimeInterval = 86_400
         let base = Date(timeIntervalSince1970: 1_790_000_000)
         try store.pool.write { db in
-            for i in 0..<5 { try AcctcodesStore.insertUsage(db, entry("d\(i)", at: base + Double(i) * day)) }
+            for i in 0..<5 { try UsageOperation.record(entry: entry("d\(i)", at: base + Double(i) * day)).apply(db) }
         }
         let middle = try store.usage(UsageFilter(accountID: "default", from: base + day, to: base + 3 * day))
         #expect(middle.map(\.uniqueID) == ["d1", "d2"])
@@ -74,7 +84,7 @@ import Testing
         let store = try configuredStore()
         let writer = UsageLogWriter(store: store)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for i in 0..<500 { group.addTask { try await writer.append(self.entry("c.\(i)")) } }
+            for i in 0..<500 { group.addTask { try await writer.append(.record(entry: self.entry("c.\(i)"))) } }
             try await group.waitForAll()
         }
         #expect(writer.written == 500)
@@ -87,9 +97,9 @@ import Testing
         let store = try configuredStore()
         let writer = UsageLogWriter(store: store)
         try store.write { db in try db.execute(sql: "ALTER TABLE usage RENAME TO usage_away") }
-        await #expect(throws: StoreError.self) { try await writer.append(self.entry("refused")) }
+        await #expect(throws: StoreError.self) { try await writer.append(.record(entry: self.entry("refused"))) }
         try store.write { db in try db.execute(sql: "ALTER TABLE usage_away RENAME TO usage") }
-        try await writer.append(entry("after"))
+        try await writer.append(.record(entry: entry("after")))
         #expect(try store.usage(UsageFilter(accountID: "default")).map(\.uniqueID) == ["after"])
     }
 
@@ -101,5 +111,23 @@ import Testing
         for date in dates {
             #expect(StorageDate.string(date) == String.fromDatabaseValue(date.databaseValue), "\(date.timeIntervalSince1970)")
         }
+    }
+
+    /// Applying an operation twice (a replay after a crash) changes nothing the second time.
+    @Test func everyOperationIsIdempotent() throws {
+        let store = try configuredStore()
+        let operations: [UsageOperation] = [
+            .record(entry: self.entry("i.1", code: "1234", at: Date(timeIntervalSince1970: 1_790_000_000.123))),
+            .tag(request: self.entry("i.1", at: Date(timeIntervalSince1970: 1_790_000_010), route: "tag"), code: "5678"),
+            .hangup(request: ended(self.entry("i.1", at: Date(timeIntervalSince1970: 1_790_000_060), route: "hangup"), duration: 70, billsec: 61)),
+            .hangup(request: ended(self.entry("i.2", at: Date(timeIntervalSince1970: 1_790_000_061), route: "hangup"), duration: 9, billsec: 0)),
+            .tag(request: self.entry("i.3", at: Date(timeIntervalSince1970: 1_790_000_062), route: "tag"), code: "1234"),
+        ]
+        try store.applyUsage(operations)
+        let once = try store.usage(UsageFilter(accountID: "default"))
+        // A tag or hangup sets the same values again; a request is not inserted twice.
+        #expect(try store.applyUsage(operations) == [.alreadyThere, .updatedCall, .updatedCall, .alreadyThere, .updatedCall])
+        #expect(try store.usage(UsageFilter(accountID: "default")) == once)
+        #expect(once.count == 3)
     }
 }

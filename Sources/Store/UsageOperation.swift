@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+
+/// One change to the usage log. A call's request, its mid-call tag and its hangup are operations
+/// on the call's entry (found by account and uniqueid); the writer, the spool and the spool's
+/// replay all apply them through `apply`, in order, so an outage changes where an operation
+/// waits, never what it does.
+///
+/// Applying an operation twice changes nothing the second time (a crash during a replay replays
+/// it again): a request's entry is inserted only if the same request is not there yet, and a tag
+/// or a hangup sets the same values again.
+public enum UsageOperation: Sendable, Equatable, Codable {
+    /// A request's own entry: an outbound call, or a tag request that set no code.
+    case record(entry: UsageEntry)
+    /// A code tagged mid-call onto the call's entry. `request` is the tag request (its account,
+    /// uniqueid and time); it becomes the call's entry if the call has none.
+    case tag(request: UsageEntry, code: String)
+    /// The end of the call: `request` carries `endedAt`, `disposition`, `duration` and `billsec`;
+    /// it becomes an entry of its own if the call has none.
+    case hangup(request: UsageEntry)
+
+    /// What applying an operation did.
+    public enum Applied: Sendable, Equatable {
+        case inserted
+        /// A tag or hangup completed the call's entry.
+        case updatedCall
+        /// A tag or hangup found no entry for the call: its request was recorded instead.
+        case insertedForMissingCall
+        /// Already applied (a replay after a crash): nothing changed.
+        case alreadyThere
+    }
+
+    /// The entry the operation concerns, for logs and for a spool that cannot take it.
+    public var entry: UsageEntry {
+        switch self {
+        case .record(let entry), .tag(let entry, _), .hangup(let entry): entry
+        }
+    }
+
+    /// Applies the operation inside the caller's transaction.
+    @discardableResult
+    public func apply(_ db: GRDB.Database) throws -> Applied {
+        switch self {
+        case .record(let entry):
+            return try Self.insertOnce(db, entry) ? .inserted : .alreadyThere
+        case .tag(let request, let code):
+            try db.cachedStatement(sql: """
+                UPDATE usage SET tag_code = ?, tagged_at = ?
+                WHERE id = (SELECT MAX(id) FROM usage WHERE uniqueid = ? AND account_id = ? AND route IN ('outbound', 'tag'))
+                """).execute(arguments: [code, StorageDate.string(request.startedAt), request.uniqueID, request.accountID])
+            if db.changesCount > 0 { return .updatedCall }
+            var own = request
+            own.route = "tag"
+            own.tagCode = code
+            own.taggedAt = request.startedAt
+            return try Self.insertOnce(db, own) ? .insertedForMissingCall : .alreadyThere
+        case .hangup(let request):
+            try db.cachedStatement(sql: """
+                UPDATE usage SET ended_at = ?, disposition = ?, duration = ?, billsec = ?
+                WHERE id = (SELECT MAX(id) FROM usage WHERE uniqueid = ? AND account_id = ? AND route IN ('outbound', 'tag'))
+                """).execute(arguments: [request.endedAt.map(StorageDate.string), request.disposition, request.duration,
+                                         request.billsec, request.uniqueID, request.accountID])
+            if db.changesCount > 0 { return .updatedCall }
+            var own = request
+            own.route = "hangup"
+            return try Self.insertOnce(db, own) ? .insertedForMissingCall : .alreadyThere
+        }
+    }
+
+    /// Inserts the entry unless the same request (account, call, route, time to the millisecond)
+    /// is already there: one look-up through the uniqueid index.
+    static func insertOnce(_ db: GRDB.Database, _ e: UsageEntry) throws -> Bool {
+        let started = StorageDate.string(e.startedAt)
+        let exists = try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT 1 FROM usage WHERE uniqueid = ? AND account_id = ? AND route = ? AND started_at = ? LIMIT 1
+            """), arguments: [e.uniqueID, e.accountID, e.route, started]) ?? false
+        if exists { return false }
+        try db.cachedStatement(sql: """
+            INSERT INTO usage (started_at, route, account_id, user, caller_id, dialed, class, asked, incorrect_entries,
+                result, reason, code, tag_code, tagged_at, uniqueid, linkedid, channel, ended_at, disposition, duration, billsec)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+            started, e.route, e.accountID, e.user, e.callerID, e.dialed, e.callClass, e.asked,
+            e.incorrectEntries, e.result, e.reason, e.code, e.tagCode, e.taggedAt.map(StorageDate.string), e.uniqueID, e.linkedID,
+            e.channel, e.endedAt.map(StorageDate.string), e.disposition, e.duration, e.billsec,
+        ])
+        return true
+    }
+}
+
+extension AcctcodesStore {
+    /// Applies operations in order in one transaction: the usage-log writer's batches, the spool's replays.
+    @discardableResult
+    public func applyUsage(_ operations: [UsageOperation]) throws(StoreError) -> [UsageOperation.Applied] {
+        try write { db in try operations.map { try $0.apply(db) } }
+    }
+}
