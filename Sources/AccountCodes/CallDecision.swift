@@ -39,16 +39,23 @@ public struct PromptPolicy: Sendable, Equatable {
 /// What to do with one outbound call before any digit is keyed.
 public enum CallDecision: Sendable, Equatable {
     /// No prompt; the result says why (NOTREQUIRED or EMERGENCY).
-    case proceed(CallResult, reason: String)
+    case proceed(CallResult, reason: Reason)
     /// No prompt; the call is refused.
-    case deny(reason: String)
+    case deny(reason: Reason)
     /// Collect a code under this policy.
-    case prompt(PromptPolicy, reason: String)
+    case prompt(PromptPolicy, reason: Reason)
 
-    public var reason: String {
+    public var reason: Reason {
         switch self {
         case .proceed(_, let reason), .deny(let reason), .prompt(_, let reason): reason
         }
+    }
+
+    /// What the caller is asked for, as the usage log records it.
+    public var asked: Asked {
+        guard case .prompt(let policy, let reason) = self else { return .none }
+        if reason == .abovePermission { return .authorize }
+        return policy.poundSkips ? .optional : .required
     }
 }
 
@@ -57,11 +64,11 @@ extension CallDecision {
     public static func decide(callClass: CallClass, settings effective: EffectiveSettings, userEnabled: Bool,
                               account: Account) -> CallDecision {
         let s = effective.settings
-        if callClass == .emergency { return .proceed(.emergency, reason: "emergency") }
+        if callClass == .emergency { return .proceed(.emergency, reason: .emergency) }
         let abovePermission = callClass.permissionLevel > effective.permission
         guard s.allowAccountCodes, userEnabled, let length = account.codeLength else {
-            if abovePermission { return .deny(reason: "above-permission") }
-            return .proceed(.notRequired, reason: s.allowAccountCodes && account.codeLength != nil ? "user-not-enabled" : "codes-off")
+            if abovePermission { return .deny(reason: .abovePermission) }
+            return .proceed(.notRequired, reason: s.allowAccountCodes && account.codeLength != nil ? .userNotEnabled : .codesOff)
         }
         func policy(skips: Bool, validate: Bool, proceed: Bool) -> PromptPolicy {
             PromptPolicy(poundSkips: skips, mustValidate: validate, proceedAfterMaxRetries: proceed,
@@ -69,24 +76,24 @@ extension CallDecision {
         }
         // The code is what authorizes a call above the group's permission: always checked, never skipped.
         if abovePermission {
-            return .prompt(policy(skips: false, validate: true, proceed: false), reason: "above-permission")
+            return .prompt(policy(skips: false, validate: true, proceed: false), reason: .abovePermission)
         }
         if callClass == .internal {
             return s.requireForInternal
-                ? .prompt(policy(skips: false, validate: s.validateWhenDialed, proceed: s.proceedAfterMaxRetries), reason: "internal-required")
-                : .proceed(.notRequired, reason: "internal")
+                ? .prompt(policy(skips: false, validate: s.validateWhenDialed, proceed: s.proceedAfterMaxRetries), reason: .internalRequired)
+                : .proceed(.notRequired, reason: .internal)
         }
         if let requirable = RequirableClass(rawValue: callClass.rawValue), s.callsRequiringCodes.contains(requirable) {
             return .prompt(policy(skips: false, validate: s.validateWhenDialed, proceed: s.proceedAfterMaxRetries),
-                           reason: "\(callClass)-requires-code")
+                           reason: .requiresCode(requirable))
         }
         switch s.collection {
         case .required:
-            return .prompt(policy(skips: false, validate: s.validateWhenDialed, proceed: s.proceedAfterMaxRetries), reason: "collection-required")
+            return .prompt(policy(skips: false, validate: s.validateWhenDialed, proceed: s.proceedAfterMaxRetries), reason: .collectionRequired)
         case .optional:
-            return .prompt(policy(skips: true, validate: s.validateWhenDialed, proceed: true), reason: "collection-optional")
+            return .prompt(policy(skips: true, validate: s.validateWhenDialed, proceed: true), reason: .collectionOptional)
         case .off:
-            return .proceed(.notRequired, reason: "collection-off")
+            return .proceed(.notRequired, reason: .collectionOff)
         }
     }
 }

@@ -32,7 +32,7 @@ public struct EntryFlow: Sendable {
         /// The accepted code; never a rejected entry.
         public var code: String?
         public var incorrectEntries: Int
-        public var reason: String
+        public var reason: Reason
     }
 
     public let policy: PromptPolicy
@@ -81,9 +81,9 @@ public struct EntryFlow: Sendable {
         }
         switch entry {
         case .hangup:
-            return finish(.abandoned, code: nil, reason: "caller-hangup")
+            return finish(.abandoned, code: nil, reason: .callerHangup)
         case .pound where policy.poundSkips:
-            return finish(.skipped, code: nil, reason: "skipped")
+            return finish(.skipped, code: nil, reason: .skipped)
         case .pound, .timeout:
             return incorrect()
         case .digits(let code):
@@ -92,14 +92,14 @@ public struct EntryFlow: Sendable {
                 awaitingValidation = code
                 return .validate(code)
             }
-            return finish(.accepted, code: code, reason: "code-accepted")
+            return finish(.accepted, code: code, reason: .codeAccepted)
         }
     }
 
     public mutating func validated(_ code: String, isValid: Bool) -> Action {
         precondition(awaitingValidation == code, "validated a code that was not asked for")
         awaitingValidation = nil
-        return isValid ? finish(.accepted, code: code, reason: "code-valid") : incorrect()
+        return isValid ? finish(.accepted, code: code, reason: .codeValid) : incorrect()
     }
 
     private mutating func incorrect() -> Action {
@@ -109,11 +109,11 @@ public struct EntryFlow: Sendable {
             return .prompt(.invalidTryAgain)
         }
         return policy.proceedAfterMaxRetries
-            ? finish(.proceedNoCode, code: nil, reason: "max-retries-proceed")
-            : finish(.denied, code: nil, reason: "max-retries")
+            ? finish(.proceedNoCode, code: nil, reason: .maxRetriesProceed)
+            : finish(.denied, code: nil, reason: .maxRetries)
     }
 
-    private mutating func finish(_ result: CallResult, code: String?, reason: String) -> Action {
+    private mutating func finish(_ result: CallResult, code: String?, reason: Reason) -> Action {
         let outcome = Outcome(result: result, code: code, incorrectEntries: incorrectEntries, reason: reason)
         self.outcome = outcome
         return .finish(outcome)

@@ -14,22 +14,22 @@ public struct FailurePolicy: Sendable, Equatable {
     public init(mode: FailMode) { self.mode = mode }
 
     /// The store failed before a decision: an emergency number still goes through.
-    public func storeUnavailable(looksLikeEmergency: Bool) -> (result: CallResult, reason: String) {
-        if looksLikeEmergency { return (.emergency, "emergency-store-unavailable") }
+    public func storeUnavailable(looksLikeEmergency: Bool) -> (result: CallResult, reason: Reason) {
+        if looksLikeEmergency { return (.emergency, .emergencyStoreUnavailable) }
         switch mode {
-        case .closed: return (.denied, "store-unavailable")
-        case .open: return (.proceedNoCode, "store-unavailable-fail-open")
+        case .closed: return (.denied, .storeUnavailable)
+        case .open: return (.proceedNoCode, .storeUnavailableFailOpen)
         }
     }
 
     /// Neither the usage log nor its spool kept the entry of a call decided `result`: under
     /// `closed` an allowed call is refused (never allowed unlogged); emergency calls stand.
     /// Nil: the result stands as it is.
-    public func unlogged(_ result: CallResult) -> (result: CallResult, reason: String)? {
+    public func unlogged(_ result: CallResult) -> (result: CallResult, reason: Reason)? {
         guard result.allowsCall, result != .emergency else { return nil }
         switch mode {
-        case .closed: return (.denied, "usage-log-unavailable")
-        case .open: return (result, "usage-log-unavailable-fail-open")
+        case .closed: return (.denied, .usageLogUnavailable)
+        case .open: return (result, .usageLogUnavailableFailOpen)
         }
     }
 }

@@ -19,10 +19,21 @@ public struct CallFlows: Sendable {
 
     public var spool: UsageSpool? { usageLog.spool }
 
+    /// The routes, by the name the dialplan's AGI URL gives (`agi://host/outbound?...`).
+    public enum Route: String, Sendable, CaseIterable {
+        case outbound, tag, hangup
+    }
+
     public func install(into router: inout AGIRouter) {
-        router.add("outbound") { call in try await OutboundFlow(flows: self, call: call).run() }
-        router.add("tag") { call in try await TagFlow(flows: self, call: call).run() }
-        router.add("hangup") { call in try await HangupFlow(flows: self, call: call).run() }
+        for route in Route.allCases {
+            router.add(route.rawValue) { call in
+                switch route {
+                case .outbound: try await OutboundFlow(flows: self, call: call).run()
+                case .tag: try await TagFlow(flows: self, call: call).run()
+                case .hangup: try await HangupFlow(flows: self, call: call).run()
+                }
+            }
+        }
     }
 
     /// Records an operation durably before the answer goes back: in the usage log, or else in the

@@ -1,4 +1,5 @@
 import AGI
+import AccountCodes
 import Foundation
 import Store
 
@@ -25,10 +26,11 @@ struct CallRequest: Sendable {
         channel = environment.channel
     }
 
-    func entry(route: String, callClass: String, asked: String, incorrectEntries: Int, result: String, reason: String,
+    /// The request's usage-log entry: typed here, stored as the words the database keeps.
+    func entry(route: UsageRoute, callClass: String, asked: Asked, incorrectEntries: Int, result: String, reason: Reason,
                code: String?) -> UsageEntry {
-        UsageEntry(startedAt: startedAt, route: route, accountID: account, user: user, callerID: callerID, dialed: number,
-                   callClass: callClass, asked: asked, incorrectEntries: incorrectEntries, result: result, reason: reason,
-                   code: code, uniqueID: uniqueID, linkedID: linkedID, channel: channel)
+        UsageEntry(startedAt: startedAt, route: route.rawValue, accountID: account, user: user, callerID: callerID, dialed: number,
+                   callClass: callClass, asked: asked.rawValue, incorrectEntries: incorrectEntries, result: result,
+                   reason: reason.rawValue, code: code, uniqueID: uniqueID, linkedID: linkedID, channel: channel)
     }
 }

@@ -31,8 +31,8 @@ struct HangupFlow {
         }
         let end = CallEnd(dialStatus: figures["dialstatus"], answeredAt: figures["answeredat"], endedAt: figures["endedat"],
                           duration: figures["duration"])
-        var ended = request.entry(route: "hangup", callClass: "unknown", asked: "none", incorrectEntries: 0, result: "HANGUP",
-                                  reason: "no-outbound-entry", code: nil)
+        var ended = request.entry(route: .hangup, callClass: "unknown", asked: .none, incorrectEntries: 0, result: "HANGUP",
+                                  reason: .noOutboundEntry, code: nil)
         ended.endedAt = Date()
         ended.disposition = end.dialStatus
         ended.duration = end.duration

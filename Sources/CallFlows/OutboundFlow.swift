@@ -13,13 +13,13 @@ struct OutboundFlow {
         var result: CallResult
         var code: String?
         var incorrectEntries = 0
-        var reason: String
+        var reason: Reason
     }
 
     func run() async throws {
         let request = CallRequest(call.environment)
         var callClass = "unknown"
-        var asked = "none"
+        var asked = Asked.none
         var outcome: Outcome
         do {
             let setup = try flows.store.callSetup(account: request.account, user: request.user, dialed: request.number)
@@ -29,8 +29,8 @@ struct OutboundFlow {
                 outcome = Outcome(result: result, reason: reason)
             case .deny(let reason):
                 outcome = Outcome(result: .denied, reason: reason)
-            case .prompt(let policy, let reason):
-                asked = reason == "above-permission" ? "authorize" : (policy.poundSkips ? "optional" : "required")
+            case .prompt(let policy, _):
+                asked = setup.decision.asked
                 if flows.configuration.answerBeforePrompt { _ = try? await call.answer() }
                 var flow = EntryFlow(policy: policy, trailingPoundWindow: flows.configuration.trailingPoundWindow)
                 let collector = CodeCollector(call: call, store: flows.store, prompts: flows.configuration.prompts, account: request.account)
@@ -48,7 +48,7 @@ struct OutboundFlow {
         }
 
         let operation = UsageOperation.record(entry: request.entry(
-            route: "outbound", callClass: callClass, asked: asked, incorrectEntries: outcome.incorrectEntries,
+            route: .outbound, callClass: callClass, asked: asked, incorrectEntries: outcome.incorrectEntries,
             result: outcome.result.rawValue, reason: outcome.reason, code: outcome.code))
         // An emergency call is answered at once, whatever the store is doing; its entry follows.
         if outcome.result == .emergency {
@@ -77,7 +77,7 @@ struct OutboundFlow {
             variables += [("ACCTCODE", code), ("CHANNEL(accountcode)", code)]
         }
         variables += [
-            ("ACCTCODE_CLASS", callClass), ("ACCTCODE_REASON", outcome.reason),
+            ("ACCTCODE_CLASS", callClass), ("ACCTCODE_REASON", outcome.reason.rawValue),
             ("ACCTCODE_RESULT", result.rawValue), ("ACCTCODE_ALLOW", result.allowsCall ? "1" : "0"),
         ]
         call.outcome = outcome.result.rawValue

@@ -159,11 +159,12 @@ final class AGIConnectionHandler: ChannelInboundHandler {
     private func start(_ environment: AGIEnvironment) {
         guard let context else { return }
         let script = environment.script
-        log.add("uniqueid", "\(LogSafe(environment.uniqueID))")
-        log.add("route", "\(LogSafe(script.route))")
+        // Made safe only if a line is logged: most sessions log nothing at the default level.
+        log.add("uniqueid", .stringConvertible(LogSafe(environment.uniqueID)))
+        log.add("route", .stringConvertible(LogSafe(script.route)))
         guard let route = router.handler(for: script.route) else {
             log.log(level: .warning, "unknown route, closing",
-                    metadata: ["script": "\(LogSafe(environment["agi_network_script"] ?? ""))"])
+                    metadata: ["script": .stringConvertible(LogSafe(environment["agi_network_script"] ?? ""))])
             return routeFinished()
         }
         let connection = AGIConnection(handler: self, eventLoop: context.eventLoop, replyTimeout: configuration.replyTimeout)

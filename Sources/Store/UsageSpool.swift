@@ -84,7 +84,7 @@ public final class UsageSpool: Sendable {
         // Set aside first: if the machine dies between the two steps the line is in both places,
         // which loses nothing (it could not be read anyway).
         if !torn.isEmpty { try appendTorn(torn) }
-        if !operations.isEmpty { try store.applyUsage(operations) }
+        if !operations.isEmpty { try store.applyUsage(operations, replaying: true) }
         // Operations spooled during the drain stay for the next one: only what was read is removed.
         try lock.withLock { state in
             let now = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -77,7 +77,7 @@ struct ExplainCommand: ParsableCommand {
             settings: Dictionary(uniqueKeysWithValues: SettingField.allCases.map {
                 ($0.rawValue, Report.Setting(value: values[$0]!, from: setup.effective.sources[$0]!.rawValue))
             }),
-            decision: "", reason: setup.decision.reason)
+            decision: "", reason: setup.decision.reason.rawValue)
         switch setup.decision {
         case .proceed(let result, _): report.decision = "\(result) (dial, no prompt)"
         case .deny: report.decision = "DENIED (no prompt)"

@@ -24,29 +24,29 @@ import Testing
     @Test func emergencyIsNeverPromptedNorBlocked() {
         var account = Self.account()
         account.defaults.collection = .required
-        #expect(decide(.emergency, account: account, permission: .internal) == .proceed(.emergency, reason: "emergency"))
-        #expect(decide(.emergency, permission: .internal, enabled: false) == .proceed(.emergency, reason: "emergency"))
+        #expect(decide(.emergency, account: account, permission: .internal) == .proceed(.emergency, reason: .emergency))
+        #expect(decide(.emergency, permission: .internal, enabled: false) == .proceed(.emergency, reason: .emergency))
     }
 
     @Test func codesNotAllowedMeansNoPrompt() {
         var account = Self.account()
         account.defaults.allowAccountCodes = false
         account.defaults.collection = .required
-        #expect(decide(.international, account: account) == .proceed(.notRequired, reason: "codes-off"))
+        #expect(decide(.international, account: account) == .proceed(.notRequired, reason: .codesOff))
     }
 
     @Test func userNotEnabledMeansNoPrompt() {
         var account = Self.account()
         account.defaults.collection = .required
-        #expect(decide(.national, account: account, enabled: false) == .proceed(.notRequired, reason: "user-not-enabled"))
+        #expect(decide(.national, account: account, enabled: false) == .proceed(.notRequired, reason: .userNotEnabled))
     }
 
     @Test func codesOffButAbovePermissionIsDenied() {
-        #expect(decide(.international, permission: .national, enabled: false) == .deny(reason: "above-permission"))
+        #expect(decide(.international, permission: .national, enabled: false) == .deny(reason: .abovePermission))
         var account = Self.account()
         account.defaults.allowAccountCodes = false
-        #expect(decide(.national, account: account, permission: .local) == .deny(reason: "above-permission"))
-        #expect(decide(.local, account: account, permission: .local) == .proceed(.notRequired, reason: "codes-off"))
+        #expect(decide(.national, account: account, permission: .local) == .deny(reason: .abovePermission))
+        #expect(decide(.local, account: account, permission: .local) == .proceed(.notRequired, reason: .codesOff))
     }
 
     @Test func abovePermissionNeedsAValidCodeEvenWithValidationOffAndOptional() {
@@ -54,29 +54,29 @@ import Testing
         account.defaults.collection = .optional
         account.defaults.proceedAfterMaxRetries = true
         #expect(decide(.national, account: account, permission: .local) ==
-            .prompt(policy(skips: false, validate: true, proceed: false), reason: "above-permission"))
+            .prompt(policy(skips: false, validate: true, proceed: false), reason: .abovePermission))
         #expect(decide(.premium, account: account, permission: .national) ==
-            .prompt(policy(skips: false, validate: true, proceed: false), reason: "above-permission"))
+            .prompt(policy(skips: false, validate: true, proceed: false), reason: .abovePermission))
         #expect(decide(.directory, account: account, permission: .local) ==
-            .prompt(policy(skips: false, validate: true, proceed: false), reason: "above-permission"))
+            .prompt(policy(skips: false, validate: true, proceed: false), reason: .abovePermission))
         #expect(decide(.tollfree, account: account, permission: .local) ==
-            .prompt(policy(skips: true, validate: false, proceed: true), reason: "collection-optional"), "toll-free counts as local")
+            .prompt(policy(skips: true, validate: false, proceed: true), reason: .collectionOptional), "toll-free counts as local")
     }
 
     @Test func internalWithRequireOn() {
         var account = Self.account()
         account.defaults.requireForInternal = true
         account.defaults.validateWhenDialed = true
-        #expect(decide(.internal, account: account) == .prompt(policy(skips: false, validate: true, proceed: false), reason: "internal-required"))
+        #expect(decide(.internal, account: account) == .prompt(policy(skips: false, validate: true, proceed: false), reason: .internalRequired))
         account.defaults.validateWhenDialed = false
         account.defaults.proceedAfterMaxRetries = true
-        #expect(decide(.internal, account: account) == .prompt(policy(skips: false, validate: false, proceed: true), reason: "internal-required"))
+        #expect(decide(.internal, account: account) == .prompt(policy(skips: false, validate: false, proceed: true), reason: .internalRequired))
     }
 
     @Test func internalWithRequireOffIsNotPrompted() {
         var account = Self.account()
         account.defaults.collection = .required
-        #expect(decide(.internal, account: account, permission: .internal) == .proceed(.notRequired, reason: "internal"))
+        #expect(decide(.internal, account: account, permission: .internal) == .proceed(.notRequired, reason: .internal))
     }
 
     @Test(arguments: [CallClass.international, .directory, .premium])
@@ -85,27 +85,27 @@ import Testing
         account.defaults.callsRequiringCodes = [RequirableClass(rawValue: callClass.rawValue)!]
         account.defaults.collection = .optional
         #expect(decide(callClass, account: account) ==
-            .prompt(policy(skips: false, validate: false, proceed: false), reason: "\(callClass)-requires-code"))
+            .prompt(policy(skips: false, validate: false, proceed: false), reason: Reason(rawValue: "\(callClass)-requires-code")!))
         account.defaults.validateWhenDialed = true
         account.defaults.proceedAfterMaxRetries = true
         #expect(decide(callClass, account: account) ==
-            .prompt(policy(skips: false, validate: true, proceed: true), reason: "\(callClass)-requires-code"))
+            .prompt(policy(skips: false, validate: true, proceed: true), reason: Reason(rawValue: "\(callClass)-requires-code")!))
     }
 
     @Test func otherOutboundCollectionRequired() {
         var group = SettingsOverrides()
         group.collection = .required
         group.validateWhenDialed = true
-        #expect(decide(.national, group: group) == .prompt(policy(skips: false, validate: true, proceed: false), reason: "collection-required"))
+        #expect(decide(.national, group: group) == .prompt(policy(skips: false, validate: true, proceed: false), reason: .collectionRequired))
     }
 
     @Test func otherOutboundCollectionOptional() {
         var user = SettingsOverrides()
         user.collection = .optional
-        #expect(decide(.local, user: user) == .prompt(policy(skips: true, validate: false, proceed: true), reason: "collection-optional"))
+        #expect(decide(.local, user: user) == .prompt(policy(skips: true, validate: false, proceed: true), reason: .collectionOptional))
     }
 
     @Test func otherOutboundCollectionOff() {
-        #expect(decide(.international) == .proceed(.notRequired, reason: "collection-off"))
+        #expect(decide(.international) == .proceed(.notRequired, reason: .collectionOff))
     }
 }

@@ -16,35 +16,35 @@ import Testing
     @Test func acceptedFirstTime() {
         let (prompts, outcome) = run(policy(), [.digits("1234")])
         #expect(prompts == [.enterCode])
-        #expect(outcome == .init(result: .accepted, code: "1234", incorrectEntries: 0, reason: "code-valid"))
+        #expect(outcome == .init(result: .accepted, code: "1234", incorrectEntries: 0, reason: .codeValid))
     }
 
     @Test func acceptedAfterRetriesKeepsLeadingZeros() {
         let (prompts, outcome) = run(policy(), [.digits("9999"), .timeout(partial: "12"), .digits("0042")])
         #expect(prompts == [.enterCode, .invalidTryAgain, .invalidTryAgain])
-        #expect(outcome == .init(result: .accepted, code: "0042", incorrectEntries: 2, reason: "code-valid"))
+        #expect(outcome == .init(result: .accepted, code: "0042", incorrectEntries: 2, reason: .codeValid))
     }
 
     @Test func withoutValidationAnyDigitsOfTheRightLengthPass() {
         let (_, outcome) = run(policy(validate: false), [.digits("123"), .digits("12*4"), .digits("5555")])
-        #expect(outcome == .init(result: .accepted, code: "5555", incorrectEntries: 2, reason: "code-accepted"))
+        #expect(outcome == .init(result: .accepted, code: "5555", incorrectEntries: 2, reason: .codeAccepted))
     }
 
     @Test func poundSkipsWhenOptional() {
         let (prompts, outcome) = run(policy(skips: true, proceed: true), [.pound])
         #expect(prompts == [.enterCodeOrPound])
-        #expect(outcome == .init(result: .skipped, code: nil, incorrectEntries: 0, reason: "skipped"))
+        #expect(outcome == .init(result: .skipped, code: nil, incorrectEntries: 0, reason: .skipped))
     }
 
     @Test func poundIsIncorrectWhenRequired() {
         let (_, outcome) = run(policy(retries: 2), [.pound, .timeout(partial: "")])
-        #expect(outcome == .init(result: .denied, code: nil, incorrectEntries: 2, reason: "max-retries"))
+        #expect(outcome == .init(result: .denied, code: nil, incorrectEntries: 2, reason: .maxRetries))
     }
 
     @Test func maxRetriesProceedsWithoutCode() {
         let (prompts, outcome) = run(policy(proceed: true, retries: 3), [.digits("1111"), .digits("2222"), .digits("3333")])
         #expect(prompts.count == 3)
-        #expect(outcome == .init(result: .proceedNoCode, code: nil, incorrectEntries: 3, reason: "max-retries-proceed"))
+        #expect(outcome == .init(result: .proceedNoCode, code: nil, incorrectEntries: 3, reason: .maxRetriesProceed))
     }
 
     @Test func optionalProceedsAfterMaxRetries() {
@@ -63,9 +63,9 @@ import Testing
 
     @Test func hangupAbandonsAtAnyPrompt() {
         let (_, first) = run(policy(), [.hangup])
-        #expect(first == .init(result: .abandoned, code: nil, incorrectEntries: 0, reason: "caller-hangup"))
+        #expect(first == .init(result: .abandoned, code: nil, incorrectEntries: 0, reason: .callerHangup))
         let (_, later) = run(policy(), [.digits("0000"), .hangup])
-        #expect(later == .init(result: .abandoned, code: nil, incorrectEntries: 1, reason: "caller-hangup"))
+        #expect(later == .init(result: .abandoned, code: nil, incorrectEntries: 1, reason: .callerHangup))
     }
 
     @Test func everyResultAllowsOrBlocksAsTheDialplanExpects() {

@@ -50,7 +50,7 @@ import Testing
         _ = flow.start()
         _ = flow.received(.digits("1357"))
         #expect(flow.validated("1357", isValid: false) == .prompt(.invalidTryAgain))
-        #expect(flow.received(.pound) == .finish(.init(result: .skipped, code: nil, incorrectEntries: 1, reason: "skipped")))
+        #expect(flow.received(.pound) == .finish(.init(result: .skipped, code: nil, incorrectEntries: 1, reason: .skipped)))
     }
 
     @Test func theWindowIsASetting() {
@@ -59,6 +59,6 @@ import Testing
         _ = flow.received(.digits("1357"), elapsed: heard)
         _ = flow.validated("1357", isValid: false)
         #expect(flow.received(.pound, elapsed: .milliseconds(300)) == .finish(.init(result: .skipped, code: nil, incorrectEntries: 1,
-                                                                                       reason: "skipped")))
+                                                                                       reason: .skipped)))
     }
 }

@@ -83,9 +83,12 @@ struct FlowHarness {
     /// Runs one session and waits until the server has finished with it.
     func run(_ environment: SessionEnvironment, script: CallScript) async throws -> SessionRecord {
         let record = try await FakeAsteriskClient(port: port, sessionTimeout: .seconds(20)).run(environment, script: script)
-        // Handlers finish their bookkeeping after the socket closes.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while server.activeSessions > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        // Handlers finish their bookkeeping after the socket closes (the bound only keeps a broken
+        // server from hanging the suite; the test's own checks then fail).
+        let deadline = ContinuousClock.now + .seconds(60)
+        while server.activeSessions > 0 || flows.usageLog.detachedInFlight > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(2))
+        }
         return record
     }
 

@@ -74,7 +74,7 @@ import Testing
         let day: TimeInterval = 86_400
         let base = Date(timeIntervalSince1970: 1_790_000_000)
         try store.pool.write { db in
-            for i in 0..<5 { try UsageOperation.record(entry: entry("d\(i)", at: base + Double(i) * day)).apply(db) }
+            for i in 0..<5 { try UsageOperation.record(entry: entry("d\(i)", at: base + Double(i) * day)).apply(db, replaying: false) }
         }
         let middle = try store.usage(UsageFilter(accountID: "default", from: base + day, to: base + 3 * day))
         #expect(middle.map(\.uniqueID) == ["d1", "d2"])
@@ -113,7 +113,7 @@ import Testing
         }
     }
 
-    /// Applying an operation twice (a replay after a crash) changes nothing the second time.
+    /// Replaying operations already applied (a drain again after a crash) changes nothing.
     @Test func everyOperationIsIdempotent() throws {
         let store = try configuredStore()
         let operations: [UsageOperation] = [
@@ -126,7 +126,7 @@ import Testing
         try store.applyUsage(operations)
         let once = try store.usage(UsageFilter(accountID: "default"))
         // A tag or hangup sets the same values again; a request is not inserted twice.
-        #expect(try store.applyUsage(operations) == [.alreadyThere, .updatedCall, .updatedCall, .alreadyThere, .updatedCall])
+        #expect(try store.applyUsage(operations, replaying: true) == [.alreadyThere, .updatedCall, .updatedCall, .alreadyThere, .updatedCall])
         #expect(try store.usage(UsageFilter(accountID: "default")) == once)
         #expect(once.count == 3)
     }
