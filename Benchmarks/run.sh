@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The standard load, side by side. Builds release, seeds 1 account, 1,000 users and 1,000,000 codes,
-# then drives acctcodes, the no-logic C floor and panoramisk (Python) with the same C load generator
+# then drives acctcodes, the no-logic C floor sending acctcodes' own 3 commands (agilimit3.c), bare
+# SwiftNIO and panoramisk (Python, the classic 7 commands) with the same C load generator
 # (../shared/bench/agiload.c), one after another, at 1, 100 and 1,000 concurrent calls: the outbound
 # route, an international call, a valid code, validation and the durable usage log on.
 # Also: acctcodes' own load generator, 10,000 calls held in GET DATA (server RSS), code lookup in the
@@ -23,7 +24,7 @@ swift build -c release --product acctcodes >&2
 swift build -c release --product acctcodes-bench >&2
 bin=.build/release
 gcc -O2 -o "$work/agiload" "$SHARED/bench/agiload.c"
-gcc -O2 -o "$work/agilimit" "$SHARED/bench/agilimit.c"
+gcc -O2 -o "$work/agilimit3" "$SHARED/bench/agilimit3.c"
 python3 -c "import panoramisk" 2>/dev/null || pip install -q panoramisk >&2
 echo "seeding 1,000,000 codes..." >&2
 "$bin/acctcodes-bench" seed --db "$work/bench.sqlite" >&2
@@ -37,7 +38,7 @@ wait_port() {
 start_server() { # name port
   case "$1" in
     acctcodes) "$bin/acctcodes" serve --db "$work/bench.sqlite" --listen "127.0.0.1:$2" --log-level warning --max-connections 20000 2>"$work/serve.log" & ;;
-    floor) "$work/agilimit" "$2" >/dev/null 2>&1 & ;;
+    floor) "$work/agilimit3" "$2" >/dev/null 2>&1 & ;;
     nio-floor) "$bin/acctcodes-bench" nio-floor --port "$2" >/dev/null 2>&1 & ;;
     panoramisk) python3 "$SHARED/bench/peer_panoramisk.py" "$2" "$work/peer.sqlite" >/dev/null 2>&1 & ;;
   esac

@@ -104,7 +104,7 @@ rss_base=$(awk '$2 >= 100000 {print $3; exit}' <<<"$series")
 rss_max=$(awk '$2 >= 100000 && $3 > m {m = $3} END {print m}' <<<"$series")
 rss_end=$(tail -1 <<<"$series" | awk '{print $3}')
 growth=$(awk "BEGIN {printf \"%.1f\", 100 * ($rss_max - $rss_base) / $rss_base}")
-first_minute=$(awk 'NR > 1 && NR <= 7 {s += $4; n++} END {printf "%.0f", s / n}' "$work/series.dat")
+first_minute=$(awk 'NR > 2 && NR <= 8 {s += $4; n++} END {printf "%.0f", s / n}' "$work/series.dat")  # past the header and the 0 s row
 last_minute=$(tail -6 "$work/series.dat" | awk '{s += $4; n++} END {printf "%.0f", s / n}')
 speed=$(awk "BEGIN {printf \"%.0f\", 100 * $last_minute / $first_minute}")
 ratio_median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')

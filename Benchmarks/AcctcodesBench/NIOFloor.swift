@@ -2,7 +2,7 @@ import ArgumentParser
 import NIOCore
 import NIOPosix
 
-/// The floor for SwiftNIO itself: the C floor's fixed 7-command flow (no logic, no store) on a
+/// The floor for SwiftNIO itself: the C floor's fixed 3-command flow (agilimit3.c: no logic, no store) on a
 /// bare NIO pipeline, to tell what the I/O layer costs from what acctcodes adds on top.
 struct NIOFloor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,9 +57,10 @@ private struct FlowLines {
 private final class FixedFlowHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-    static let flow = ["ANSWER\n", "GET DATA acctcode-enter 5000 4\n", "SET VARIABLE CHANNEL(accountcode) 1234\n",
-                       "SET VARIABLE ACCTCODE 1234\n", "SET VARIABLE ACCTCODE_RESULT ACCEPTED\n", "SET VARIABLE ACCTCODE_ALLOW 1\n",
-                       "SET VARIABLE ACCTCODE_CLASS international\n"]
+    /// acctcodes' own 3 commands, as `agilimit3.c` sends them.
+    static let flow = ["ANSWER\n", "GET DATA acctcodes/enter-code 5000 4\n",
+                       "EXEC MSet \"ACCTCODE=1234,CHANNEL(accountcode)=1234,ACCTCODE_CLASS=international,ACCTCODE_REASON=code-valid,"
+                           + "ACCTCODE_RESULT=ACCEPTED,ACCTCODE_ALLOW=1\"\n"]
     var lines = FlowLines()
     var step = 0
 

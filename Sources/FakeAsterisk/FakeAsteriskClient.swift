@@ -66,7 +66,9 @@ public struct FakeAsteriskClient: Sendable {
         do {
             _ = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(2))
+            // Refused at once when nothing listens; a full accept backlog (a thousand calls at
+            // once on a busy machine) retries SYNs for seconds.
+            .connectTimeout(.seconds(15))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ClientLineDecoder()))

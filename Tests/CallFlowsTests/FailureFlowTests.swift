@@ -8,63 +8,63 @@ import Testing
     /// A hangup at each command of a prompted call: a clean end, and one usage entry each time.
     @Test(arguments: [CallScript.HangupStyle.sighup, .noSighup, .exitOnHangup])
     func hangupAtEveryStep(style: CallScript.HangupStyle) async throws {
-        let h = try await FlowHarness.make()
-        let full = try await h.call(dial: "011442079460000", keys: "9999#1234#")
-        let steps = full.commands.count
-        for step in 1...steps {
-            let record = try await h.call(dial: "011442079460000", keys: "9999#1234#", hangupAt: step, style: style, uniqueID: "h-\(step)")
-            #expect(record.ending != .timedOut, "step \(step)")
-            let entry = try #require(try h.store.usage(UsageFilter(accountID: "default")).first { $0.uniqueID == "h-\(step)" },
-                                     "step \(step) logged")
-            // Hanging up during a prompt (ANSWER and three GET DATA) abandons the call; after the code, the answer stands.
-            #expect(entry.result == (step <= 4 ? "ABANDONED" : "ACCEPTED"), "step \(step)")
-            if step <= 4 { #expect(record[variable: "ACCTCODE_ALLOW"] != "1", "an abandoned call is never allowed") }
+        try await FlowHarness.with { h in
+            let full = try await h.call(dial: "011442079460000", keys: "9999#1234#")
+            let steps = full.commands.count
+            for step in 1...steps {
+                let record = try await h.call(dial: "011442079460000", keys: "9999#1234#", hangupAt: step, style: style, uniqueID: "h-\(step)")
+                #expect(record.ending != .timedOut, "step \(step)")
+                let entry = try #require(try h.store.usage(UsageFilter(accountID: "default")).first { $0.uniqueID == "h-\(step)" },
+                                         "step \(step) logged")
+                // Hanging up during a prompt (ANSWER and three GET DATA) abandons the call; after the code, the answer stands.
+                #expect(entry.result == (step <= 4 ? "ABANDONED" : "ACCEPTED"), "step \(step)")
+                if step <= 4 { #expect(record[variable: "ACCTCODE_ALLOW"] != "1", "an abandoned call is never allowed") }
+            }
+            #expect(try h.entries().count == steps + 1)
+            #expect(h.server.activeSessions == 0)
         }
-        #expect(try h.entries().count == steps + 1)
-        #expect(h.server.activeSessions == 0)
-        await h.stop()
     }
 
     @Test func storeFailureMidCallFailsClosed() async throws {
-        let h = try await FlowHarness.make()
-        try await h.sqlite("ALTER TABLE code RENAME TO code_gone")
-        let record = try await h.call(dial: "011442079460000", keys: "1234#")
-        #expect(record[variable: "ACCTCODE_RESULT"] == "DENIED")
-        #expect(record[variable: "ACCTCODE_ALLOW"] == "0")
-        #expect(record[variable: "ACCTCODE_REASON"] == "store-unavailable")
-        #expect(try h.entries().first?.reason == "store-unavailable")
-        await h.stop()
+        try await FlowHarness.with { h in
+            try await h.sqlite("ALTER TABLE code RENAME TO code_gone")
+            let record = try await h.call(dial: "011442079460000", keys: "1234#")
+            #expect(record[variable: "ACCTCODE_RESULT"] == "DENIED")
+            #expect(record[variable: "ACCTCODE_ALLOW"] == "0")
+            #expect(record[variable: "ACCTCODE_REASON"] == "store-unavailable")
+            #expect(try h.entries().first?.reason == "store-unavailable")
+        }
     }
 
     @Test func storeFailureMidCallFailsOpenWhenConfigured() async throws {
-        let h = try await FlowHarness.make(failMode: .open)
-        try await h.sqlite("ALTER TABLE code RENAME TO code_gone")
-        let record = try await h.call(dial: "011442079460000", keys: "1234#")
-        #expect(record[variable: "ACCTCODE_RESULT"] == "PROCEED_NO_CODE")
-        #expect(record[variable: "ACCTCODE_REASON"] == "store-unavailable-fail-open")
-        await h.stop()
+        try await FlowHarness.with(failMode: .open) { h in
+            try await h.sqlite("ALTER TABLE code RENAME TO code_gone")
+            let record = try await h.call(dial: "011442079460000", keys: "1234#")
+            #expect(record[variable: "ACCTCODE_RESULT"] == "PROCEED_NO_CODE")
+            #expect(record[variable: "ACCTCODE_REASON"] == "store-unavailable-fail-open")
+        }
     }
 
     @Test func emergencyPassesWhenTheStoreIsGone() async throws {
-        let h = try await FlowHarness.make()
-        try await h.sqlite("ALTER TABLE account RENAME TO account_gone")
-        let emergency = try await h.call(dial: "9911")
-        #expect(emergency[variable: "ACCTCODE_RESULT"] == "EMERGENCY")
-        #expect(emergency[variable: "ACCTCODE_ALLOW"] == "1")
-        let other = try await h.call(dial: "011442079460000")
-        #expect(other[variable: "ACCTCODE_ALLOW"] == "0")
-        #expect(try h.entries().map(\.result) == ["EMERGENCY", "DENIED"], "the usage log still works")
-        await h.stop()
+        try await FlowHarness.with { h in
+            try await h.sqlite("ALTER TABLE account RENAME TO account_gone")
+            let emergency = try await h.call(dial: "9911")
+            #expect(emergency[variable: "ACCTCODE_RESULT"] == "EMERGENCY")
+            #expect(emergency[variable: "ACCTCODE_ALLOW"] == "1")
+            let other = try await h.call(dial: "011442079460000")
+            #expect(other[variable: "ACCTCODE_ALLOW"] == "0")
+            #expect(try h.entries().map(\.result) == ["EMERGENCY", "DENIED"], "the usage log still works")
+        }
     }
 
     @Test func usageLogFailureNeverAllowsAnUnloggedCall() async throws {
-        let h = try await FlowHarness.make()
-        try await h.sqlite("ALTER TABLE usage RENAME TO usage_gone")
-        let record = try await h.call(dial: "011442079460000", keys: "1234#")
-        #expect(record[variable: "ACCTCODE_ALLOW"] == "0")
-        #expect(record[variable: "ACCTCODE_REASON"] == "usage-log-unavailable")
-        let emergency = try await h.call(dial: "911")
-        #expect(emergency[variable: "ACCTCODE_ALLOW"] == "1", "emergency calls are never blocked")
-        await h.stop()
+        try await FlowHarness.with { h in
+            try await h.sqlite("ALTER TABLE usage RENAME TO usage_gone")
+            let record = try await h.call(dial: "011442079460000", keys: "1234#")
+            #expect(record[variable: "ACCTCODE_ALLOW"] == "0")
+            #expect(record[variable: "ACCTCODE_REASON"] == "usage-log-unavailable")
+            let emergency = try await h.call(dial: "911")
+            #expect(emergency[variable: "ACCTCODE_ALLOW"] == "1", "emergency calls are never blocked")
+        }
     }
 }

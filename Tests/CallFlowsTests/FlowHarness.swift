@@ -70,23 +70,40 @@ struct FlowHarness {
         return FlowHarness(store: store, server: server, port: port, flows: flows)
     }
 
+    /// Runs `body` with a harness and stops its server afterwards, also when the body throws.
+    static func with<T>(failMode: FailMode = .closed, spool: SpoolLocation = .none, mset: Bool = true, busyTimeout: Double = 5,
+                        configure: (inout Account) -> Void = { _ in }, _ body: (FlowHarness) async throws -> T) async throws -> T {
+        let h = try await make(failMode: failMode, spool: spool, mset: mset, busyTimeout: busyTimeout, configure: configure)
+        do {
+            let result = try await body(h)
+            await h.stop()
+            return result
+        } catch {
+            await h.stop()
+            throw error
+        }
+    }
+
     func call(_ route: String = "outbound", account: String = "default", user: String = "1001", dial: String, keys: String = "", hangupAt: Int? = nil,
               style: CallScript.HangupStyle = .sighup, uniqueID: String = UUID().uuidString, extra: String = "",
-              variables: [String: String] = [:], dead: Bool = false, missingApplications: Set<String> = []) async throws -> SessionRecord {
+              variables: [String: String] = [:], dead: Bool = false, missingApplications: Set<String> = [],
+              waitForDetachedEntries: Bool = true) async throws -> SessionRecord {
         let environment = SessionEnvironment.call(route: route, account: account, user: user, dial: dial, uniqueID: uniqueID,
                                                   extraQuery: extra.split(separator: "&").map(String.init))
         var script = CallScript(keys: keys, hangupAtCommand: hangupAt, hangupStyle: style, variables: variables, startsDead: dead)
         script.missingApplications = missingApplications
-        return try await run(environment, script: script)
+        return try await run(environment, script: script, waitForDetachedEntries: waitForDetachedEntries)
     }
 
-    /// Runs one session and waits until the server has finished with it.
-    func run(_ environment: SessionEnvironment, script: CallScript) async throws -> SessionRecord {
+    /// Runs one session and waits until the server has finished with it, and (unless told not to)
+    /// until entries recorded after the answer (an emergency call's) are written.
+    func run(_ environment: SessionEnvironment, script: CallScript, waitForDetachedEntries: Bool = true) async throws -> SessionRecord {
         let record = try await FakeAsteriskClient(port: port, sessionTimeout: .seconds(20)).run(environment, script: script)
         // Handlers finish their bookkeeping after the socket closes (the bound only keeps a broken
         // server from hanging the suite; the test's own checks then fail).
         let deadline = ContinuousClock.now + .seconds(60)
-        while server.activeSessions > 0 || flows.usageLog.detachedInFlight > 0, ContinuousClock.now < deadline {
+        while server.activeSessions > 0 || (waitForDetachedEntries && flows.usageLog.detachedInFlight > 0),
+              ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(2))
         }
         return record

@@ -4,58 +4,58 @@ import Testing
 
 @Suite struct TagAndHangupFlowTests {
     @Test func tagPutsTheCodeOnTheCallAndHangupAddsBillableTime() async throws {
-        let h = try await FlowHarness.make()
-        let outbound = try await h.call(dial: "2125550100", keys: "#", uniqueID: "c-1")
-        #expect(outbound[variable: "ACCTCODE_RESULT"] == "SKIPPED")
-        let tag = try await h.call("tag", dial: "2125550100", keys: "1234#", uniqueID: "c-1")
-        #expect(tag.prompts == ["acctcodes/enter-tag-code", "acctcodes/code-accepted"])
-        #expect(tag[variable: "CHANNEL(accountcode)"] == "1234")
-        #expect(tag[variable: "ACCTCODE_TAG_RESULT"] == "ACCEPTED")
-        let hangup = try await h.call("hangup", dial: "2125550100", uniqueID: "c-1",
-                                      extra: "&dialstatus=ANSWER&answeredat=1795400000.250&endedat=1795400121.900&duration=130",
-                                      dead: true)
-        #expect(hangup.commands.isEmpty, "everything came in the query")
-        let entries = try h.entries()
-        #expect(entries.count == 1)
-        #expect(entries[0].tagCode == "1234" && entries[0].billsec == 121 && entries[0].disposition == "ANSWER")
-        #expect(try h.store.usageTotals(UsageFilter(accountID: "default")) ==
-            [CodeTotal(code: "1234", description: "Acme", calls: 1, billsec: 121, billableMinutes: 3)])
-        await h.stop()
+        try await FlowHarness.with { h in
+            let outbound = try await h.call(dial: "2125550100", keys: "#", uniqueID: "c-1")
+            #expect(outbound[variable: "ACCTCODE_RESULT"] == "SKIPPED")
+            let tag = try await h.call("tag", dial: "2125550100", keys: "1234#", uniqueID: "c-1")
+            #expect(tag.prompts == ["acctcodes/enter-tag-code", "acctcodes/code-accepted"])
+            #expect(tag[variable: "CHANNEL(accountcode)"] == "1234")
+            #expect(tag[variable: "ACCTCODE_TAG_RESULT"] == "ACCEPTED")
+            let hangup = try await h.call("hangup", dial: "2125550100", uniqueID: "c-1",
+                                          extra: "&dialstatus=ANSWER&answeredat=1795400000.250&endedat=1795400121.900&duration=130",
+                                          dead: true)
+            #expect(hangup.commands.isEmpty, "everything came in the query")
+            let entries = try h.entries()
+            #expect(entries.count == 1)
+            #expect(entries[0].tagCode == "1234" && entries[0].billsec == 121 && entries[0].disposition == "ANSWER")
+            #expect(try h.store.usageTotals(UsageFilter(accountID: "default")) ==
+                [CodeTotal(code: "1234", description: "Acme", calls: 1, billsec: 121, billableMinutes: 3)])
+        }
     }
 
     @Test func hangupReadsTheCDRWhenTheQueryLacksIt() async throws {
-        let h = try await FlowHarness.make()
-        _ = try await h.call(dial: "011442079460000", keys: "0042#", uniqueID: "c-2")
-        let hangup = try await h.call("hangup", dial: "011442079460000", uniqueID: "c-2",
-                                      variables: ["DIALSTATUS": "ANSWER", "SHARED(ACCTCODES_ANSWERED_AT)": "1795400000.500",
-                                                  "ACCTCODES_ENDED_AT": "1795400060.000", "CDR(duration)": "70", "CDR(billsec)": "66"],
-                                      dead: true)
-        #expect(hangup.commands == [
-            "GET FULL VARIABLE ${DIALSTATUS}|${SHARED(ACCTCODES_ANSWERED_AT)}|${ACCTCODES_ENDED_AT}|${STRFTIME(,,%s.%3q)}|${CDR(duration)}",
-        ])
-        let entry = try #require(try h.entries().first)
-        #expect(entry.billsec == 59 && entry.duration == 70 && entry.code == "0042")
-        await h.stop()
+        try await FlowHarness.with { h in
+            _ = try await h.call(dial: "011442079460000", keys: "0042#", uniqueID: "c-2")
+            let hangup = try await h.call("hangup", dial: "011442079460000", uniqueID: "c-2",
+                                          variables: ["DIALSTATUS": "ANSWER", "SHARED(ACCTCODES_ANSWERED_AT)": "1795400000.500",
+                                                      "ACCTCODES_ENDED_AT": "1795400060.000", "CDR(duration)": "70", "CDR(billsec)": "66"],
+                                          dead: true)
+            #expect(hangup.commands == [
+                "GET FULL VARIABLE ${DIALSTATUS}|${SHARED(ACCTCODES_ANSWERED_AT)}|${ACCTCODES_ENDED_AT}|${STRFTIME(,,%s.%3q)}|${CDR(duration)}",
+            ])
+            let entry = try #require(try h.entries().first)
+            #expect(entry.billsec == 59 && entry.duration == 70 && entry.code == "0042")
+        }
     }
 
     @Test func cancelledTagIsLoggedAsAnAttemptOnly() async throws {
-        let h = try await FlowHarness.make()
-        _ = try await h.call(dial: "5550100", keys: "#", uniqueID: "c-3")
-        let tag = try await h.call("tag", dial: "5550100", keys: "#", uniqueID: "c-3")
-        #expect(tag[variable: "ACCTCODE_TAG_RESULT"] == "CANCELLED")
-        _ = try await h.call("hangup", dial: "5550100", uniqueID: "c-3", extra: "&dialstatus=ANSWER&answeredat=100&endedat=105&duration=10",
-                             dead: true)
-        let entries = try h.entries()
-        #expect(entries.map(\.route) == ["outbound", "tag-attempt"])
-        #expect(entries[0].billsec == 5, "the hangup completes the call's entry, not the attempt")
-        await h.stop()
+        try await FlowHarness.with { h in
+            _ = try await h.call(dial: "5550100", keys: "#", uniqueID: "c-3")
+            let tag = try await h.call("tag", dial: "5550100", keys: "#", uniqueID: "c-3")
+            #expect(tag[variable: "ACCTCODE_TAG_RESULT"] == "CANCELLED")
+            _ = try await h.call("hangup", dial: "5550100", uniqueID: "c-3", extra: "&dialstatus=ANSWER&answeredat=100&endedat=105&duration=10",
+                                 dead: true)
+            let entries = try h.entries()
+            #expect(entries.map(\.route) == ["outbound", "tag-attempt"])
+            #expect(entries[0].billsec == 5, "the hangup completes the call's entry, not the attempt")
+        }
     }
 
     @Test func disabledUserCannotTag() async throws {
-        let h = try await FlowHarness.make()
-        let tag = try await h.call("tag", user: "1002", dial: "5550100", keys: "1234#")
-        #expect(tag[variable: "ACCTCODE_TAG_RESULT"] == "NOTALLOWED")
-        #expect(tag.prompts.isEmpty)
-        await h.stop()
+        try await FlowHarness.with { h in
+            let tag = try await h.call("tag", user: "1002", dial: "5550100", keys: "1234#")
+            #expect(tag[variable: "ACCTCODE_TAG_RESULT"] == "NOTALLOWED")
+            #expect(tag.prompts.isEmpty)
+        }
     }
 }
