@@ -45,17 +45,19 @@ public struct CallFlows: Sendable {
         return outcome.isDurable
     }
 
-    /// What became of an operation, in the server's log when it did not simply commit.
-    static func log(_ outcome: UsageLog.Outcome, of operation: UsageOperation, logger: Logger) {
+    /// What became of an operation, in the server's log when it did not simply commit. The
+    /// logger is built only then: building a session's logger formats its metadata, a cost every
+    /// call would pay for nothing.
+    static func log(_ outcome: UsageLog.Outcome, of operation: UsageOperation, logger: @autoclosure () -> Logger) {
         switch outcome {
         case .committed:
             break
         case .spooled(let error?):
-            logger.warning("usage log write failed: \(error); kept in the spool")
+            logger().warning("usage log write failed: \(error); kept in the spool")
         case .spooled(nil):
-            logger.debug("usage log: queued in the spool behind earlier operations")
+            logger().debug("usage log: queued in the spool behind earlier operations")
         case .lost(let database, let spool):
-            logger.error("usage log write failed: \(database.map { "\($0)" } ?? "-"); spool failed too: \(spool ?? "no spool")",
+            logger().error("usage log write failed: \(database.map { "\($0)" } ?? "-"); spool failed too: \(spool ?? "no spool")",
                          metadata: metadata(operation))
         }
     }

@@ -53,7 +53,7 @@ struct OutboundFlow {
         // An emergency call is answered at once, whatever the store is doing; its entry follows.
         if outcome.result == .emergency {
             try await answer(outcome, callClass: callClass)
-            flows.usageLog.recordDetached(operation) { [logger = call.logger] in CallFlows.log($0, of: operation, logger: logger) }
+            flows.usageLog.recordDetached(operation) { [call] in CallFlows.log($0, of: operation, logger: call.logger) }
             return
         }
         // Any other entry is durable (committed or spooled) before the dialplan hears the answer:
