@@ -119,6 +119,7 @@ final class AGIConnectionHandler: ChannelInboundHandler {
         case .ignoreUnexpectedReply(let status):
             log.log(level: .warning, "reply with no command waiting (status \(status)), ignored")
         case .close(let reason, let failing):
+            // Recorded before the route resumes: it may read `isHungUp` at once, on another thread.
             if let reason {
                 log.log(level: .warning, "closing connection: \(reason)")
                 connection?.record(.cutForLimit)
@@ -128,10 +129,10 @@ final class AGIConnectionHandler: ChannelInboundHandler {
             timer = nil
             context?.close(promise: nil)
         case .release(let failing):
+            if !routeDone { connection?.record(.closedByPeer) }
             if let failing { resume(.failure(failing)) }
             timer?.cancel()
             timer = nil
-            if !routeDone { connection?.record(.closedByPeer) }
             // Break every reference: the connection (held by the call) points back at this handler.
             connection = nil
             context = nil

@@ -7,23 +7,30 @@ import Testing
 /// Runs `acctcodes serve` as its own process, as an admin would.
 final class ServerProcess {
     let process = Process()
-    let port: Int
+    /// Known once the server logs where it listens: it binds port 0, so no test can pick a port
+    /// another test's connections already use.
+    private(set) var port = 0
     /// The server's log goes to a file: a pipe nobody drains fills after 64 KB and stalls the server.
     let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-serve-\(UUID().uuidString).log").path
 
     init(cli: CLI, extra: [String] = []) throws {
-        port = Int.random(in: 20_000...60_000)
         process.executableURL = CLI.executable
-        process.arguments = ["serve", "--db", cli.database, "--listen", "127.0.0.1:\(port)"] + extra
+        process.arguments = ["serve", "--db", cli.database, "--listen", "127.0.0.1:0"] + extra
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
     }
 
-    /// Waits until `ping` answers.
+    /// Waits until the server logs its address and `ping` answers there.
     func ready() async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
+        try await ChildProcess.waitUntil("the server to listen") {
+            guard process.isRunning else { throw CLI.Failure(message: "server exited: \(log)") }
+            guard let match = log.firstMatch(of: #/address=\S*:(\d+) .*\] listening/#), let bound = Int(match.1) else { return false }
+            port = bound
+            return true
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if let record = try? await FakeAsteriskClient(port: port).run(SessionEnvironment(script: "ping")),
                record[variable: "ACCTCODES_PING"] == "pong" { return }
@@ -88,7 +95,8 @@ struct KillOnAllow: AsteriskSide {
         defer { server.stop() }
         try await server.ready()
         let out = try await cli.ok(["call", "--server", "127.0.0.1:\(server.port)", "--user", "1001", "--dial", "011442079460000",
-                              "--digits", "9999#,1234#"])
+                              // A pause after the wrong code: the trailing-# window (1 s) is not at the mercy of a busy machine.
+                              "--keys", "9999,1234#"])
         #expect(out.contains("S> GET DATA acctcodes/invalid-try-again 5000 4"))
         #expect(out.contains("result: ACCEPTED, allow=1, class=international, reason=code-valid, code=1234"))
         let usage = try await cli.ok(["usage", "list"])

@@ -21,7 +21,10 @@ struct FlowHarness {
         case none, besideDatabase, at(String)
     }
 
+    /// `trailingPoundWindow` is long by default, so a `#` the fake sends at once counts as trailing
+    /// however busy the machine; a test of a deliberate `#` sets it below the fake's pause.
     static func make(failMode: FailMode = .closed, spool: SpoolLocation = .none, mset: Bool = true, busyTimeout: Double = 5,
+                     trailingPoundWindow: Duration = .seconds(30),
                      configure: (inout Account) -> Void = { _ in }) async throws -> FlowHarness {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-flow-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -52,6 +55,7 @@ struct FlowHarness {
         var flowConfiguration = CallFlowConfiguration()
         flowConfiguration.failMode = failMode
         flowConfiguration.setVariablesTogether = mset
+        flowConfiguration.trailingPoundWindow = trailingPoundWindow
         let spoolFile: UsageSpool? = switch spool {
         case .none: nil
         case .besideDatabase: UsageSpool(path: store.path + ".spool.jsonl")
@@ -72,8 +76,10 @@ struct FlowHarness {
 
     /// Runs `body` with a harness and stops its server afterwards, also when the body throws.
     static func with<T>(failMode: FailMode = .closed, spool: SpoolLocation = .none, mset: Bool = true, busyTimeout: Double = 5,
-                        configure: (inout Account) -> Void = { _ in }, _ body: (FlowHarness) async throws -> T) async throws -> T {
-        let h = try await make(failMode: failMode, spool: spool, mset: mset, busyTimeout: busyTimeout, configure: configure)
+                        trailingPoundWindow: Duration = .seconds(30), configure: (inout Account) -> Void = { _ in },
+                        _ body: (FlowHarness) async throws -> T) async throws -> T {
+        let h = try await make(failMode: failMode, spool: spool, mset: mset, busyTimeout: busyTimeout,
+                               trailingPoundWindow: trailingPoundWindow, configure: configure)
         do {
             let result = try await body(h)
             await h.stop()
