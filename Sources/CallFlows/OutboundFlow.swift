@@ -16,49 +16,86 @@ struct OutboundFlow {
         var reason: Reason
     }
 
-    func run() async throws {
-        let request = CallRequest(call.environment)
+    /// What the call's setup decided, kept small: a call waiting at a prompt holds its task's
+    /// frames, and frames past ~1 KB cost each waiting call a 4 KB slab (the setup alone is 457 bytes).
+    struct Plan {
         var callClass = "unknown"
         var asked = Asked.none
-        var outcome: Outcome
+        /// Decided without a prompt.
+        var outcome: Outcome?
+        /// Or collect a code under this policy.
+        var prompt: PromptPolicy?
+    }
+
+    func run() async throws {
+        let request = CallRequest(call.environment)
+        var plan = self.plan(request)
+        if let policy = plan.prompt {
+            if flows.configuration.answerBeforePrompt { _ = try? await call.answer() }
+            plan.outcome = await collect(policy, account: request.account, number: request.number, plan: &plan)
+        }
+        guard let outcome = plan.outcome else { return }
+        try await finish(request, callClass: plan.callClass, asked: plan.asked, outcome: outcome)
+    }
+
+    /// Classifies and decides, synchronously (two reads on this thread).
+    private func plan(_ request: CallRequest) -> Plan {
+        var plan = Plan()
         do {
             let setup = try flows.store.callSetup(account: request.account, user: request.user, dialed: request.number)
-            callClass = setup.callClass.rawValue
+            plan.callClass = setup.callClass.rawValue
+            plan.asked = setup.decision.asked
             switch setup.decision {
-            case .proceed(let result, let reason):
-                outcome = Outcome(result: result, reason: reason)
-            case .deny(let reason):
-                outcome = Outcome(result: .denied, reason: reason)
-            case .prompt(let policy, _):
-                asked = setup.decision.asked
-                if flows.configuration.answerBeforePrompt { _ = try? await call.answer() }
-                var flow = EntryFlow(policy: policy, trailingPoundWindow: flows.configuration.trailingPoundWindow)
-                let collector = CodeCollector(call: call, store: flows.store, prompts: flows.configuration.prompts, account: request.account)
-                let collected = try await collector.collect(&flow)
-                outcome = Outcome(result: collected.result, code: collected.code, incorrectEntries: collected.incorrectEntries,
-                                  reason: collected.reason)
+            case .proceed(let result, let reason): plan.outcome = Outcome(result: result, reason: reason)
+            case .deny(let reason): plan.outcome = Outcome(result: .denied, reason: reason)
+            case .prompt(let policy, _): plan.prompt = policy
             }
         } catch {
-            let emergency = callClass == CallClass.emergency.rawValue
-                || (callClass == "unknown" && CallClassifier.looksLikeEmergency(request.number))
-            if emergency { callClass = CallClass.emergency.rawValue }
-            let failed = policy.storeUnavailable(looksLikeEmergency: emergency)
-            if !emergency { call.logger.error("store unavailable during call: \(error); failing \(policy.mode)") }
-            outcome = Outcome(result: failed.result, reason: failed.reason)
+            plan.outcome = storeFailed(error, number: request.number, plan: &plan)
         }
+        return plan
+    }
 
-        let operation = UsageOperation.record(entry: request.entry(
-            route: .outbound, callClass: callClass, asked: asked, incorrectEntries: outcome.incorrectEntries,
-            result: outcome.result.rawValue, reason: outcome.reason, code: outcome.code))
+    /// Plays the prompts and checks the caller's entries.
+    private func collect(_ policy: PromptPolicy, account: String, number: String, plan: inout Plan) async -> Outcome {
+        var flow = EntryFlow(policy: policy, trailingPoundWindow: flows.configuration.trailingPoundWindow)
+        do {
+            let collected = try await CodeCollector(call: call, store: flows.store, prompts: flows.configuration.prompts,
+                                                    account: account).collect(&flow)
+            return Outcome(result: collected.result, code: collected.code, incorrectEntries: collected.incorrectEntries,
+                           reason: collected.reason)
+        } catch {
+            return storeFailed(error, number: number, plan: &plan)
+        }
+    }
+
+    /// The store failed before a decision: an emergency number still goes through.
+    private func storeFailed(_ error: any Error, number: String, plan: inout Plan) -> Outcome {
+        let emergency = plan.callClass == CallClass.emergency.rawValue
+            || (plan.callClass == "unknown" && CallClassifier.looksLikeEmergency(number))
+        if emergency { plan.callClass = CallClass.emergency.rawValue }
+        let failed = policy.storeUnavailable(looksLikeEmergency: emergency)
+        if !emergency { call.logger.error("store unavailable during call: \(error); failing \(policy.mode)") }
+        return Outcome(result: failed.result, reason: failed.reason)
+    }
+
+    /// Logs the call and answers the dialplan.
+    private func finish(_ request: CallRequest, callClass: String, asked: Asked, outcome: Outcome) async throws {
+        func operation() -> UsageOperation {
+            .record(entry: request.entry(route: .outbound, callClass: callClass, asked: asked, incorrectEntries: outcome.incorrectEntries,
+                                         result: outcome.result.rawValue, reason: outcome.reason, code: outcome.code))
+        }
         // An emergency call is answered at once, whatever the store is doing; its entry follows.
         if outcome.result == .emergency {
             try await answer(outcome, callClass: callClass)
-            flows.usageLog.recordDetached(operation) { [call] in CallFlows.log($0, of: operation, logger: call.logger) }
+            let emergency = operation()
+            flows.usageLog.recordDetached(emergency) { [call] in CallFlows.log($0, of: emergency, logger: call.logger) }
             return
         }
         // Any other entry is durable (committed or spooled) before the dialplan hears the answer:
         // an allowed call is never unlogged.
-        if await !flows.record(operation, call: call), let failed = policy.unlogged(outcome.result) {
+        var outcome = outcome
+        if await !flows.record(operation(), call: call), let failed = policy.unlogged(outcome.result) {
             outcome = Outcome(result: failed.result, code: failed.result == .denied ? nil : outcome.code,
                               incorrectEntries: outcome.incorrectEntries, reason: failed.reason)
             call.logger.warning("usage log unavailable: answering \(outcome.result) (fail-\(policy.mode))")
