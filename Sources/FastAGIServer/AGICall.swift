@@ -60,8 +60,10 @@ public final class AGICall: Sendable {
     public func getData(file: String, timeout: Duration, maxDigits: Int) async -> GetDataResult {
         // Asterisk's timeout is per digit and the prompt plays first: allow for all of it.
         let bound = timeout * (maxDigits + 1) + connection.replyTimeout
+        // Encoded here and sent straight on: the frame a waiting call keeps stays small.
+        guard let line = try? AGICommand.getData(file: file, timeout: timeout, maxDigits: maxDigits).encodedLine() else { return .hangup }
         do {
-            return GetDataResult(reply: try await send(.getData(file: file, timeout: timeout, maxDigits: maxDigits), timeout: bound))
+            return GetDataResult(reply: try await connection.send(line: line, timeout: bound))
         } catch {
             return .hangup
         }

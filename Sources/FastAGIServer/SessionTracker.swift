@@ -14,6 +14,8 @@ final class SessionTracker: Sendable {
         active.add(1, ordering: .relaxed)
         total.add(1, ordering: .relaxed)
         Task {
+            // Only what the route's await needs lives in this frame: a waiting call's task frames
+            // past its first 1 KB slab cost it a 3.9 KB slab more (see BENCHMARKS.md).
             let start = ContinuousClock.now
             var failure: (any Error)?
             do {
@@ -21,24 +23,29 @@ final class SessionTracker: Sendable {
             } catch {
                 failure = error
             }
-            let ending = call.connection.ending
-            call.connection.close()
-            let level: Logger.Level = switch failure {
-            case nil: .info
-            // A handler error ends its own session only; a closed connection is a caller leaving.
-            case let error as AGICallError where error == .connectionClosed: .info
-            default: .error
-            }
-            call.log.log(level: level, "session", metadata: {
-                var metadata: Logger.Metadata = [
-                    "outcome": "\(call.outcome ?? (failure == nil ? "done" : "error"))",
-                    "ms": "\((ContinuousClock.now - start).milliseconds)",
-                ]
-                metadata["ended"] = "\(ending)"
-                if let failure { metadata["error"] = "\(failure)" }
-                return metadata
-            }())
-            self.active.subtract(1, ordering: .relaxed)
+            self.ended(call, started: start, failure: failure)
         }
+    }
+
+    /// Closes the session and logs its line.
+    private func ended(_ call: AGICall, started start: ContinuousClock.Instant, failure: (any Error)?) {
+        let ending = call.connection.ending
+        call.connection.close()
+        let level: Logger.Level = switch failure {
+        case nil: .info
+        // A handler error ends its own session only; a closed connection is a caller leaving.
+        case let error as AGICallError where error == .connectionClosed: .info
+        default: .error
+        }
+        call.log.log(level: level, "session", metadata: {
+            var metadata: Logger.Metadata = [
+                "outcome": "\(call.outcome ?? (failure == nil ? "done" : "error"))",
+                "ms": "\((ContinuousClock.now - start).milliseconds)",
+            ]
+            metadata["ended"] = "\(ending)"
+            if let failure { metadata["error"] = "\(failure)" }
+            return metadata
+        }())
+        active.subtract(1, ordering: .relaxed)
     }
 }
