@@ -16,24 +16,7 @@ HOLD=${HOLD:-10000}
 ROUNDS=${ROUNDS:-3}
 OUT=${OUT:-Benchmarks/soak-latest.md}
 PLOT=${PLOT:-Benchmarks/soak-latest.png}
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-
-echo "building (release)..." >&2
-swift build -c release --product acctcodes >&2
-swift build -c release --product acctcodes-bench >&2
-bin=.build/release
-gcc -O2 -o "$work/agiload" "$SHARED/bench/agiload.c"
-gcc -O2 -o "$work/agilimit3" "$SHARED/bench/agilimit3.c"
-echo "seeding 1,000,000 codes..." >&2
-"$bin/acctcodes-bench" seed --db "$work/bench.sqlite" >&2
-code=0001234
-
-wait_port() {
-  local hex; hex=$(printf ':%04X ' "$1")
-  for _ in $(seq 1 400); do grep -q "$hex.* 0A " /proc/net/tcp && return 0; sleep 0.05; done; return 1
-}
+source Benchmarks/setup.sh
 serve() { # port
   "$bin/acctcodes" serve --db "$work/bench.sqlite" --listen "127.0.0.1:$1" --log-level warning --max-connections 20000 \
     2>"$work/serve-$1.log" &
@@ -99,13 +82,15 @@ done
 # Figures and verdict.
 series=$(tail -n +2 "$work/series.dat")
 samples=$(wc -l <<<"$series")
-# RSS once 100,000 sessions are done, and the most it reached from then to the end.
-rss_base=$(awk '$2 >= 100000 {print $3; exit}' <<<"$series")
-rss_max=$(awk '$2 >= 100000 && $3 > m {m = $3} END {print m}' <<<"$series")
+# RSS once 100,000 sessions are done (or at the first sample of a shorter soak), and the most it
+# reached from then to the end.
+warm=$(( SESSIONS >= 200000 ? 100000 : 0 ))
+rss_base=$(awk -v w="$warm" '$2 >= w && $2 > 0 {print $3; exit}' <<<"$series")
+rss_max=$(awk -v w="$warm" '$2 >= w && $2 > 0 && $3 > m {m = $3} END {print m}' <<<"$series")
 rss_end=$(tail -1 <<<"$series" | awk '{print $3}')
 growth=$(awk "BEGIN {printf \"%.1f\", 100 * ($rss_max - $rss_base) / $rss_base}")
 first_minute=$(awk 'NR > 2 && NR <= 8 {s += $4; n++} END {printf "%.0f", s / n}' "$work/series.dat")  # past the header and the 0 s row
-last_minute=$(tail -6 "$work/series.dat" | awk '{s += $4; n++} END {printf "%.0f", s / n}')
+last_minute=$(tail -n +3 "$work/series.dat" | tail -6 | awk '{s += $4; n++} END {printf "%.0f", s / n}')
 speed=$(awk "BEGIN {printf \"%.0f\", 100 * $last_minute / $first_minute}")
 ratio_median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
 verdict() { if awk "BEGIN {exit !($1)}"; then echo "met"; else echo "NOT met"; fi; }
