@@ -25,15 +25,9 @@ public struct CallFlows: Sendable {
     }
 
     public func install(into router: inout AGIRouter) {
-        for route in Route.allCases {
-            router.add(route.rawValue) { call in
-                switch route {
-                case .outbound: try await OutboundFlow(flows: self, call: call).run()
-                case .tag: try await TagFlow(flows: self, call: call).run()
-                case .hangup: try await HangupFlow(flows: self, call: call).run()
-                }
-            }
-        }
+        router.add(Route.outbound.rawValue) { call in try await OutboundFlow(flows: self, call: call).run() }
+        router.add(Route.tag.rawValue) { call in try await TagFlow(flows: self, call: call).run() }
+        router.add(Route.hangup.rawValue) { call in try await HangupFlow(flows: self, call: call).run() }
     }
 
     /// Records an operation durably before the answer goes back: in the usage log, or else in the
