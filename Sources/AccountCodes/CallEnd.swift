@@ -27,18 +27,27 @@ public struct CallEnd: Sendable, Equatable {
         self.duration = duration
     }
 
+    /// True when the figures came from a dialplan that does not stamp the dialed party's answer
+    /// (an earlier acctcodes.conf): billable time is then `Dial`'s `ANSWEREDTIME`, prompt included.
+    public var fromOldDialplan = false
+
     /// Reads the hangup handler's figures as sent (strings from a request), trusting none of them.
-    /// `answeredAt` and `endedAt` are PBX timestamps in seconds (`1795403898.123`).
-    public init(dialStatus: String?, answeredAt: String?, endedAt: String?, duration: String?) {
+    /// `answeredAt` and `endedAt` are PBX timestamps in seconds (`1795403898.123`); `answeredTime`
+    /// is `Dial`'s `ANSWEREDTIME`, used only when a dialed call has no `answeredAt` at all.
+    public init(dialStatus: String?, answeredAt: String?, endedAt: String?, duration: String?, answeredTime: String? = nil) {
         let status = dialStatus ?? ""
         self.dialStatus = status.isEmpty ? Self.notDialed : Self.dialStatuses.contains(status) ? status : "UNKNOWN"
         self.duration = duration.flatMap { Int($0) }.flatMap { (0...Self.longestCall).contains($0) ? $0 : nil }
-        guard self.dialStatus == "ANSWER", let answered = answeredAt.flatMap(Self.timestamp),
-              let ended = endedAt.flatMap(Self.timestamp), ended >= answered, ended - answered <= Double(Self.longestCall)
-        else {
-            billableSeconds = 0
+        billableSeconds = 0
+        guard self.dialStatus == "ANSWER" else { return }
+        if answeredAt?.isEmpty ?? true, let seconds = answeredTime.flatMap({ Int($0) }), (0...Self.longestCall).contains(seconds) {
+            // Better a bill that counts the prompt than none at all; the server warns.
+            billableSeconds = seconds
+            fromOldDialplan = true
             return
         }
+        guard let answered = answeredAt.flatMap(Self.timestamp), let ended = endedAt.flatMap(Self.timestamp), ended >= answered,
+              ended - answered <= Double(Self.longestCall) else { return }
         billableSeconds = Int((ended - answered).rounded(.down))
     }
 

@@ -15,7 +15,7 @@ struct HangupFlow {
     /// The same figures the shipped `[acctcodes-hangup]` sends; `endedat` is the end of the
     /// connection if the routine saw it, else now.
     static let channelExpression =
-        "${DIALSTATUS}|${SHARED(ACCTCODES_ANSWERED_AT)}|${ACCTCODES_ENDED_AT}|${STRFTIME(,,%s.%3q)}|${CDR(duration)}"
+        "${DIALSTATUS}|${SHARED(ACCTCODES_ANSWERED_AT)}|${ACCTCODES_ENDED_AT}|${STRFTIME(,,%s.%3q)}|${CDR(duration)}|${ANSWEREDTIME}"
 
     func run() async throws {
         let request = CallRequest(call.environment)
@@ -23,14 +23,17 @@ struct HangupFlow {
         if Self.fields.contains(where: { figures[$0] == nil }),
            let read = try? await call.getFullVariable(Self.channelExpression) {
             let parts = read.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            if parts.count == 5 {
+            if parts.count == 6 {
                 let fromChannel = ["dialstatus": parts[0], "answeredat": parts[1], "endedat": parts[2].isEmpty ? parts[3] : parts[2],
-                                   "duration": parts[4]]
+                                   "duration": parts[4], "answeredtime": parts[5]]
                 figures.merge(fromChannel) { query, _ in query }
             }
         }
         let end = CallEnd(dialStatus: figures["dialstatus"], answeredAt: figures["answeredat"], endedAt: figures["endedat"],
-                          duration: figures["duration"])
+                          duration: figures["duration"], answeredTime: figures["answeredtime"])
+        if end.fromOldDialplan {
+            call.logger.warning("hangup without the dialed party's answer time: billing Dial's ANSWEREDTIME, which counts the prompt; install the current acctcodes.conf")
+        }
         var ended = request.entry(route: .hangup, callClass: "unknown", asked: .none, incorrectEntries: 0, result: "HANGUP",
                                   reason: .noOutboundEntry, code: nil)
         ended.endedAt = Date()

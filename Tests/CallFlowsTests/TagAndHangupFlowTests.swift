@@ -31,10 +31,24 @@ import Testing
                                                       "ACCTCODES_ENDED_AT": "1795400060.000", "CDR(duration)": "70", "CDR(billsec)": "66"],
                                           dead: true)
             #expect(hangup.commands == [
-                "GET FULL VARIABLE ${DIALSTATUS}|${SHARED(ACCTCODES_ANSWERED_AT)}|${ACCTCODES_ENDED_AT}|${STRFTIME(,,%s.%3q)}|${CDR(duration)}",
+                "GET FULL VARIABLE ${DIALSTATUS}|${SHARED(ACCTCODES_ANSWERED_AT)}|${ACCTCODES_ENDED_AT}|${STRFTIME(,,%s.%3q)}|${CDR(duration)}"
+                + "|${ANSWEREDTIME}",
             ])
             let entry = try #require(try h.entries().first)
             #expect(entry.billsec == 59 && entry.duration == 70 && entry.code == "0042")
+        }
+    }
+
+    /// An earlier acctcodes.conf's hangup handler sends the caller's CDR figures and no answer
+    /// stamp: the call still bills, from Dial's ANSWEREDTIME (prompt included), never 0.
+    @Test func aHangupFromAnOldDialplanStillBills() async throws {
+        try await FlowHarness.with { h in
+            _ = try await h.call(dial: "011442079460000", keys: "0042#", uniqueID: "old-1")
+            _ = try await h.call("hangup", dial: "011442079460000", uniqueID: "old-1",
+                                 extra: "&disposition=ANSWERED&duration=70&billsec=66",
+                                 variables: ["DIALSTATUS": "ANSWER", "ANSWEREDTIME": "64", "CDR(duration)": "70"], dead: true)
+            let entry = try #require(try h.entries().first)
+            #expect(entry.billsec == 64 && entry.duration == 70 && entry.disposition == "ANSWER")
         }
     }
 
