@@ -31,12 +31,13 @@ public struct CallFlows: Sendable {
     }
 
     /// Records an operation durably before the answer goes back: in the usage log, or else in the
-    /// spool. Returns false only when neither took it (the entry is then in the server's log,
-    /// whole). The call goes on on its own event loop.
-    func record(_ operation: UsageOperation, call: AGICall) async -> Bool {
+    /// spool (`isDurable` is false only when neither took it; the entry is then in the server's
+    /// log). The call goes on on its own event loop.
+    @discardableResult
+    func record(_ operation: UsageOperation, call: AGICall) async -> UsageLog.Outcome {
         let outcome = await usageLog.record(operation, deliver: call.onEventLoop)
         Self.log(outcome, of: operation, logger: call.logger)
-        return outcome.isDurable
+        return outcome
     }
 
     /// What became of an operation, in the server's log when it did not simply commit. The
@@ -76,16 +77,16 @@ public struct CallFlows: Sendable {
     /// tagged code is on the call's CDR (`CHANNEL(accountcode)`), matched by uniqueid.
     static func metadata(_ operation: UsageOperation) -> Logger.Metadata {
         let e = operation.entry
-        let kind = switch operation {
-        case .record: "record"
-        case .tag: "tag"
-        case .hangup: "hangup"
+        let (kind, hasCode) = switch operation {
+        case .record: ("record", e.billingCode != nil)
+        case .tag: ("tag", true)
+        case .hangup: ("hangup", e.billingCode != nil)
         }
         return [
             "op": "\(kind)", "entry.route": "\(LogSafe(e.route))", "entry.account": "\(LogSafe(e.accountID))",
             "entry.user": "\(LogSafe(e.user))", "entry.dialed": "\(LogSafe(e.dialed))", "entry.class": "\(e.callClass)",
             "entry.result": "\(e.result)", "entry.reason": "\(e.reason)",
-            "entry.code": "\(e.billingCode == nil && !(kind == "tag") ? "none" : "on the CDR")",
+            "entry.code": "\(hasCode ? "on the CDR" : "none")",
             "entry.incorrect": "\(e.incorrectEntries)", "entry.uniqueid": "\(LogSafe(e.uniqueID))",
             "entry.linkedid": "\(LogSafe(e.linkedID))", "entry.billsec": "\(e.billsec.map { "\($0)" } ?? "")",
             "entry.disposition": "\(LogSafe(e.disposition ?? ""))",

@@ -40,10 +40,7 @@ struct HangupFlow {
         ended.disposition = end.dialStatus
         ended.duration = end.duration
         ended.billsec = end.billableSeconds
-        let operation = UsageOperation.hangup(request: ended)
-        let outcome = await flows.usageLog.record(operation, deliver: call.onEventLoop)
-        CallFlows.log(outcome, of: operation, logger: call.logger)
-        call.outcome = switch outcome {
+        call.outcome = switch await flows.record(.hangup(request: ended), call: call) {
         case .committed(.insertedForMissingCall): "NO_ENTRY"
         case .committed: "RECORDED"
         case .spooled: "SPOOLED"

@@ -95,7 +95,7 @@ struct OutboundFlow {
         // Any other entry is durable (committed or spooled) before the dialplan hears the answer:
         // an allowed call is never unlogged.
         var outcome = outcome
-        if await !flows.record(operation(), call: call), let failed = policy.unlogged(outcome.result) {
+        if await !flows.record(operation(), call: call).isDurable, let failed = policy.unlogged(outcome.result) {
             outcome = Outcome(result: failed.result, code: failed.result == .denied ? nil : outcome.code,
                               incorrectEntries: outcome.incorrectEntries, reason: failed.reason)
             call.logger.warning("usage log unavailable: answering \(outcome.result) (fail-\(policy.mode))")

@@ -128,7 +128,7 @@ final class FakeAsteriskHandler<Side: AsteriskSide>: ChannelInboundHandler {
         }
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: preamble)), promise: nil)
         lastSent = .now
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(timeout.nanoseconds))) { [weak self] in
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) { [weak self] in
             self?.record.ending = .timedOut
             self?.closedByUs = true
             context.close(promise: nil)
@@ -151,7 +151,7 @@ final class FakeAsteriskHandler<Side: AsteriskSide>: ChannelInboundHandler {
                 context.close(promise: nil)
             }
         case .sendLater(let lines, let delay):
-            context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(delay.nanoseconds))) { [weak self] in
+            context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) { [weak self] in
                 guard context.channel.isActive else { return }
                 self?.send(lines, context: context)
             }
@@ -177,8 +177,4 @@ final class FakeAsteriskHandler<Side: AsteriskSide>: ChannelInboundHandler {
         record.duration = ContinuousClock.now - started
         promise.succeed(record)
     }
-}
-
-extension Duration {
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

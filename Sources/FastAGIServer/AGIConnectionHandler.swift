@@ -149,7 +149,7 @@ final class AGIConnectionHandler: ChannelInboundHandler {
     private func arm(_ at: Duration) {
         guard let context else { return }
         timer?.cancel()
-        let deadline = NIODeadline.uptimeNanoseconds(UInt64(max(0, at.nanoseconds)))
+        let deadline = NIODeadline.uptimeNanoseconds(UInt64(max(0, TimeAmount(at).nanoseconds)))
         timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
             guard let self else { return }
             self.timer = nil
@@ -172,8 +172,4 @@ final class AGIConnectionHandler: ChannelInboundHandler {
         self.connection = connection
         sessions.run(call: AGICall(environment: environment, logger: log, connection: connection), route: route)
     }
-}
-
-extension Duration {
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

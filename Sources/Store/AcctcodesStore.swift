@@ -9,11 +9,11 @@ public final class AcctcodesStore: Sendable {
     public let path: String
     /// Reads, and writes when it was opened writable.
     let pool: DatabasePool
-    /// Opened at the first write when another process held the write lock at start (GRDB's
-    /// writable open may need to write, to set up the WAL file).
-    private let lateWriter: Mutex<DatabasePool?>
+    /// The pool that writes: `pool` itself, or, when another process held the write lock at
+    /// start (GRDB's writable open may need to write, to set up the WAL file), one opened at the
+    /// first write after it let go.
+    private let writable: Mutex<DatabasePool?>
     private let configuration: Configuration
-    private let openedWritable: Bool
     let settingsCache = SettingsCache()
     let threadReaders: ThreadReaders
 
@@ -36,17 +36,16 @@ public final class AcctcodesStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
         }
         self.configuration = configuration
-        lateWriter = Mutex(nil)
         do {
             do {
                 pool = try DatabasePool(path: path, configuration: configuration)
-                openedWritable = true
+                writable = Mutex(pool)
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && FileManager.default.fileExists(atPath: path) {
                 // Another process holds the write lock: open for reading, write once it lets go.
                 var readOnly = configuration
                 readOnly.readonly = true
                 pool = try DatabasePool(path: path, configuration: readOnly)
-                openedWritable = false
+                writable = Mutex(nil)
             }
             // A read first: a database already at this version opens even while another process
             // holds its write lock (the server then spools usage until it can write).
@@ -59,10 +58,9 @@ public final class AcctcodesStore: Sendable {
         }
     }
 
-    /// The pool that writes: the one opened at start, or one opened now that the lock is free.
+    /// The pool that writes (see `writable`).
     func writer() throws -> DatabasePool {
-        if openedWritable { return pool }
-        return try lateWriter.withLock { writer in
+        try writable.withLock { writer in
             if let writer { return writer }
             let opened = try DatabasePool(path: path, configuration: configuration)
             writer = opened
