@@ -29,7 +29,7 @@ let package = Package(
         // Sans-IO: account-code rules (settings, classifier, decision, entry flow).
         .target(name: "AccountCodes"),
         // Edge: the FastAGI server on SwiftNIO.
-        .target(name: "FastAGIServer", dependencies: ["AGI", logging] + nio),
+        .target(name: "FastAGIServer", dependencies: ["AGI", "AccountCodes", logging] + nio),
         // Edge: SQLite through GRDB.
         .target(name: "Store", dependencies: ["AccountCodes", .product(name: "GRDB", package: "GRDB.swift"),
                                              .product(name: "GRDBSQLite", package: "GRDB.swift")]),

@@ -86,7 +86,7 @@ struct Lookup: AsyncParsableCommand {
         let setups = iterations / 4
         let started = clock.now
         for i in 0..<setups {
-            _ = try store.callSetup(account: "default", user: String(1000 + i % 1000), dialed: "011442079460000")
+            _ = try store.callSetup(CallQuery(account: "default", user: String(1000 + i % 1000), dialed: "011442079460000", now: 0))
         }
         let perSetup = (clock.now - started) / setups
         print("  call setup (account, user, group, classify, decide): mean \(perSetup.formatted(.units(allowed: [.microseconds], fractionalPart: .show(length: 1))))")

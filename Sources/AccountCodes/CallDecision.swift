@@ -59,7 +59,39 @@ public enum CallDecision: Sendable, Equatable {
     }
 }
 
+/// Who is calling, as the decision sees it.
+public enum Caller: Sendable, Equatable {
+    /// A user of the account, with account codes on or off.
+    case user(enabled: Bool)
+    /// Not a user of the account; the account's rule for such callers applies.
+    case unknown(UnknownCallers)
+}
+
 extension CallDecision {
+    /// The decision for a caller, known or not. An unknown caller under `refuse` is decided as an
+    /// enabled user with the account's defaults, and refused wherever that would prompt: the
+    /// caller ID may be spoofed, so it opens nothing a code guards. Under `group`, the settings
+    /// passed in already hold that group's, and the caller counts as enabled.
+    public static func decide(callClass: CallClass, settings: EffectiveSettings, caller: Caller, account: Account) -> CallDecision {
+        switch caller {
+        case .user(let enabled):
+            return decide(callClass: callClass, settings: settings, userEnabled: enabled, account: account)
+        case .unknown(.group):
+            return decide(callClass: callClass, settings: settings, userEnabled: true, account: account)
+        case .unknown(.refuse):
+            let decision = decide(callClass: callClass, settings: settings, userEnabled: true, account: account)
+            if case .prompt = decision { return .deny(reason: .unknownCaller) }
+            return decision
+        }
+    }
+
+    /// A decision to prompt becomes a refusal while the caller is locked out; anything else stands
+    /// (emergency and calls that need no code go through).
+    public func lockedOut(_ locked: Bool) -> CallDecision {
+        if locked, case .prompt = self { return .deny(reason: .lockedOut) }
+        return self
+    }
+
     /// The spec's decision table, row by row, first match wins.
     public static func decide(callClass: CallClass, settings effective: EffectiveSettings, userEnabled: Bool,
                               account: Account) -> CallDecision {

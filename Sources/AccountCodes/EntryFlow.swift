@@ -102,6 +102,14 @@ public struct EntryFlow: Sendable {
         return isValid ? finish(.accepted, code: code, reason: .codeValid) : incorrect()
     }
 
+    /// The caller was locked out while keying (here or on another call): the flow ends DENIED,
+    /// whatever it was waiting for. A flow already finished keeps its outcome.
+    public mutating func lockedOut() -> Action {
+        if let outcome { return .finish(outcome) }
+        awaitingValidation = nil
+        return finish(.denied, code: nil, reason: .lockedOut)
+    }
+
     private mutating func incorrect() -> Action {
         incorrectEntries += 1
         guard incorrectEntries >= policy.maxRetries else {

@@ -8,8 +8,34 @@ public struct Settings: Sendable, Codable, Equatable {
     public var collection: Collection = .off
     /// Seconds `GET DATA` waits for each digit.
     public var entryTimeout: Int = 5
+    /// Incorrect entries, across calls, that lock a caller out of code-gated calls; 0 for never.
+    /// Ten: a person who mistypes twice on a few calls is nowhere near it, a guessing robot is
+    /// stopped after ten guesses (see the README's Security section).
+    public var lockoutAfter: Int = 10
+    /// Minutes over which incorrect entries are counted.
+    public var lockoutWindow: Int = 60
+    /// Minutes of the first lock; each further lock within a day doubles it, up to a day.
+    public var lockoutMinutes: Int = 30
 
     public init() {}
+}
+
+extension Settings {
+    /// Settings saved by an earlier version lack the newer fields: those take their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Settings()
+        allowAccountCodes = try c.decodeIfPresent(Bool.self, forKey: .allowAccountCodes) ?? d.allowAccountCodes
+        requireForInternal = try c.decodeIfPresent(Bool.self, forKey: .requireForInternal) ?? d.requireForInternal
+        validateWhenDialed = try c.decodeIfPresent(Bool.self, forKey: .validateWhenDialed) ?? d.validateWhenDialed
+        proceedAfterMaxRetries = try c.decodeIfPresent(Bool.self, forKey: .proceedAfterMaxRetries) ?? d.proceedAfterMaxRetries
+        callsRequiringCodes = try c.decodeIfPresent(Set<RequirableClass>.self, forKey: .callsRequiringCodes) ?? d.callsRequiringCodes
+        collection = try c.decodeIfPresent(Collection.self, forKey: .collection) ?? d.collection
+        entryTimeout = try c.decodeIfPresent(Int.self, forKey: .entryTimeout) ?? d.entryTimeout
+        lockoutAfter = try c.decodeIfPresent(Int.self, forKey: .lockoutAfter) ?? d.lockoutAfter
+        lockoutWindow = try c.decodeIfPresent(Int.self, forKey: .lockoutWindow) ?? d.lockoutWindow
+        lockoutMinutes = try c.decodeIfPresent(Int.self, forKey: .lockoutMinutes) ?? d.lockoutMinutes
+    }
 }
 
 /// A level's overrides: `nil` means "inherit".
@@ -21,6 +47,9 @@ public struct SettingsOverrides: Sendable, Codable, Equatable {
     public var callsRequiringCodes: Set<RequirableClass>?
     public var collection: Collection?
     public var entryTimeout: Int?
+    public var lockoutAfter: Int?
+    public var lockoutWindow: Int?
+    public var lockoutMinutes: Int?
 
     public init() {}
 
@@ -36,6 +65,9 @@ public enum SettingField: String, Sendable, Codable, CaseIterable {
     case callsRequiringCodes = "calls-requiring-codes"
     case collection
     case entryTimeout = "entry-timeout"
+    case lockoutAfter = "lockout-after"
+    case lockoutWindow = "lockout-window"
+    case lockoutMinutes = "lockout-minutes"
 }
 
 /// Where an effective value came from.
@@ -83,5 +115,8 @@ public struct EffectiveSettings: Sendable, Equatable {
         if let value = overrides.callsRequiringCodes { settings.callsRequiringCodes = value; sources[.callsRequiringCodes] = source }
         if let value = overrides.collection { settings.collection = value; sources[.collection] = source }
         if let value = overrides.entryTimeout { settings.entryTimeout = value; sources[.entryTimeout] = source }
+        if let value = overrides.lockoutAfter { settings.lockoutAfter = value; sources[.lockoutAfter] = source }
+        if let value = overrides.lockoutWindow { settings.lockoutWindow = value; sources[.lockoutWindow] = source }
+        if let value = overrides.lockoutMinutes { settings.lockoutMinutes = value; sources[.lockoutMinutes] = source }
     }
 }

@@ -8,6 +8,12 @@ public enum RuleViolation: Error, Equatable, CustomStringConvertible {
     case validationWithoutCodes
     case userProceedNotAllowedByAccount
     case badCode(String, expectedLength: Int)
+    case lockoutOutOfRange(String)
+    case badSource(String)
+    case badDay(String)
+    case badName(String)
+    case validityReversed(from: String, until: String)
+    case unknownGroupForUnknownCallers(String)
 
     public var description: String {
         switch self {
@@ -20,6 +26,12 @@ public enum RuleViolation: Error, Equatable, CustomStringConvertible {
         case .userProceedNotAllowedByAccount:
             "\"proceed after max retries\" can be on for a user only when it is on for the account"
         case .badCode(let code, let length): "code \(code.debugDescription) must be exactly \(length) digits"
+        case .lockoutOutOfRange(let what): what
+        case .badSource(let text): "allowed source \(text.debugDescription) is not an IP address or network such as 10.1.2.0/24"
+        case .badDay(let text): "\(text.debugDescription) is not a day such as 2026-12-31"
+        case .badName(let name): "\(name.debugDescription) is not a user or group name (letters, digits, - and _)"
+        case .validityReversed(let from, let until): "valid-from \(from) is after valid-until \(until)"
+        case .unknownGroupForUnknownCallers(let name): "unknown callers are to be treated as group \(name.debugDescription), which does not exist"
         }
     }
 }
@@ -34,6 +46,8 @@ public enum SettingsRules {
         if let current = old?.codeLength, new.codeLength != current { throw .codeLengthLocked(current: current) }
         guard (1...9).contains(new.maxRetries) else { throw .maxRetriesOutOfRange(new.maxRetries) }
         try check(new.defaults.entryTimeout)
+        try checkLockout(after: new.defaults.lockoutAfter, window: new.defaults.lockoutWindow, minutes: new.defaults.lockoutMinutes)
+        for source in new.allowedSources where NetworkBlock(source) == nil { throw .badSource(source) }
         if new.defaults.allowAccountCodes, new.codeLength == nil { throw .codeLengthNotSet }
         if new.defaults.validateWhenDialed, !(old?.defaults.validateWhenDialed ?? false), !hasCodes {
             throw .validationWithoutCodes
@@ -43,6 +57,7 @@ public enum SettingsRules {
     /// Checks a group's or user's overrides; users also may not exceed the account on "proceed".
     public static func check(overrides: SettingsOverrides, isUser: Bool, account: Account, hasCodes: Bool) throws(RuleViolation) {
         if let timeout = overrides.entryTimeout { try check(timeout) }
+        try checkLockout(after: overrides.lockoutAfter, window: overrides.lockoutWindow, minutes: overrides.lockoutMinutes)
         if overrides.validateWhenDialed == true, !hasCodes { throw .validationWithoutCodes }
         if isUser, overrides.proceedAfterMaxRetries == true, !account.defaults.proceedAfterMaxRetries {
             throw .userProceedNotAllowedByAccount
@@ -57,6 +72,23 @@ public enum SettingsRules {
 
     public static func isWellFormed(_ code: String, length: Int) -> Bool {
         code.utf8.count == length && code.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
+    /// A code's limits: real days, in order.
+    public static func check(limits code: AccountCode) throws(RuleViolation) {
+        for name in code.users + code.groups where name.isEmpty || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            throw .badName(name)
+        }
+        for day in [code.validFrom, code.validUntil].compactMap({ $0 }) where !CodeFacts.isDay(day) { throw .badDay(day) }
+        if let from = code.validFrom, let until = code.validUntil, from > until { throw .validityReversed(from: from, until: until) }
+    }
+
+    private static func checkLockout(after: Int?, window: Int?, minutes: Int?) throws(RuleViolation) {
+        if let after, !(0...100).contains(after) { throw .lockoutOutOfRange("lockout-after must be 0 (off) to 100 incorrect entries, not \(after)") }
+        if let window, !(1...1440).contains(window) { throw .lockoutOutOfRange("lockout-window must be 1 to 1440 minutes, not \(window)") }
+        if let minutes, !(1...1440).contains(minutes) {
+            throw .lockoutOutOfRange("lockout-minutes must be 1 to 1440 minutes, not \(minutes)")
+        }
     }
 
     private static func check(_ timeout: Int) throws(RuleViolation) {

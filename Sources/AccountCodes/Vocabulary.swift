@@ -27,6 +27,15 @@ public enum Reason: String, Sendable, Codable, CaseIterable, CustomStringConvert
     case emergencyStoreUnavailable = "emergency-store-unavailable"
     case usageLogUnavailable = "usage-log-unavailable"
     case usageLogUnavailableFailOpen = "usage-log-unavailable-fail-open"
+    // Toll-fraud defenses.
+    /// Too many incorrect entries: the caller is locked out of code-gated calls for a while.
+    case lockedOut = "locked-out"
+    /// The request names an account the store does not have.
+    case unknownAccount = "unknown-account"
+    /// The caller is not a user of the account, and the account refuses such callers where a code is needed.
+    case unknownCaller = "unknown-caller"
+    /// The request came from a source the account does not allow.
+    case sourceNotAllowed = "source-not-allowed"
     // The mid-call tag and the hangup.
     case codesOffForUser = "codes-off-for-user"
     case noOutboundEntry = "no-outbound-entry"

@@ -1,4 +1,5 @@
 import AccountCodes
+import Foundation
 
 /// The sound files the flows play, as Asterisk names them (no extension), by prompt name.
 public struct PromptFiles: Sendable, Equatable {
@@ -43,6 +44,11 @@ public struct CallFlowConfiguration: Sendable {
     /// A `#` alone that ends a prompt this soon after a full-length code is that code's own `#`
     /// (see `EntryFlow.received`): the prompt is played again instead of counting a skip or a miss.
     public var trailingPoundWindow = EntryFlow.defaultTrailingPoundWindow
+    /// The time the usage log records for a request (its start, a hangup's end). Tests move it
+    /// on, so that a simulated call that reports a minute of talk is a minute old at its hangup.
+    public var clock: @Sendable () -> Date = { Date() }
+    /// Run on every lockout with the event as JSON on its standard input (`serve --alert-command`).
+    public var alertCommand: String?
 
     public init() {}
 }

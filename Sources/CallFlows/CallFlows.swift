@@ -1,3 +1,4 @@
+import AccountCodes
 import AGI
 import FastAGIServer
 import Logging
@@ -9,12 +10,15 @@ public struct CallFlows: Sendable {
     /// Every usage-log operation goes through it: committed, or spooled when the database refuses.
     public let usageLog: UsageLog
     public let configuration: CallFlowConfiguration
+    /// Where lockouts are announced.
+    public let alerts: LockoutAlerts
 
     /// `spool` takes the operations the database refuses; `nil` leaves only the server's log for them.
     public init(store: AcctcodesStore, configuration: CallFlowConfiguration = CallFlowConfiguration(), spool: UsageSpool? = nil) {
         self.store = store
         self.usageLog = UsageLog(store: store, spool: spool)
         self.configuration = configuration
+        self.alerts = LockoutAlerts(command: configuration.alertCommand)
     }
 
     public var spool: UsageSpool? { usageLog.spool }
@@ -70,6 +74,15 @@ public struct CallFlows: Sendable {
                 logger.warning("spooled usage operations stay in \(path) until the database takes them: \(error)")
             }
         }
+    }
+
+    /// A request refused before the rules, in the server's log: who asked, from where, for what.
+    static func refusalMetadata(_ request: CallRequest, source: [UInt8]?) -> Logger.Metadata {
+        [
+            "request.account": "\(LogSafe(request.account))", "request.user": "\(LogSafe(request.user))",
+            "request.dialed": "\(LogSafe(request.number))",
+            "request.source": "\(source.map(NetworkBlock.text(of:)) ?? "unknown")",
+        ]
     }
 
     /// The operation in the server's log, so a store outage loses nothing an admin cannot recover.

@@ -13,9 +13,10 @@ struct CallRequest: Sendable {
     var uniqueID: String
     var linkedID: String
     var channel: String
-    var startedAt = Date()
+    var startedAt: Date
 
-    init(_ environment: AGIEnvironment) {
+    init(_ environment: AGIEnvironment, at startedAt: Date) {
+        self.startedAt = startedAt
         let p = environment.script.parameters
         account = p["account"].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
         callerID = environment.callerID ?? ""
@@ -24,6 +25,11 @@ struct CallRequest: Sendable {
         uniqueID = environment.uniqueID
         linkedID = p["linkedid"].flatMap { $0.isEmpty ? nil : $0 } ?? environment.uniqueID
         channel = environment.channel
+    }
+
+    /// What the store needs to set the call up, at this moment.
+    var query: CallQuery {
+        CallQuery(account: account, user: user, dialed: number, channel: channel, now: Date().timeIntervalSince1970)
     }
 
     /// The request's usage-log entry: typed here, stored as the words the database keeps.

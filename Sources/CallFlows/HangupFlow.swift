@@ -18,7 +18,12 @@ struct HangupFlow {
         "${DIALSTATUS}|${SHARED(ACCTCODES_ANSWERED_AT)}|${ACCTCODES_ENDED_AT}|${STRFTIME(,,%s.%3q)}|${CDR(duration)}|${ANSWEREDTIME}"
 
     func run() async throws {
-        let request = CallRequest(call.environment)
+        let request = CallRequest(call.environment, at: flows.configuration.clock())
+        if case .refused(let reason)? = try? flows.store.admission(account: request.account, source: call.peerAddress) {
+            call.logger.warning("refused: \(reason)", metadata: CallFlows.refusalMetadata(request, source: call.peerAddress))
+            call.outcome = "REFUSED"
+            return
+        }
         var figures = call.parameters
         if Self.fields.contains(where: { figures[$0] == nil }),
            let read = try? await call.getFullVariable(Self.channelExpression) {
@@ -36,7 +41,7 @@ struct HangupFlow {
         }
         var ended = request.entry(route: .hangup, callClass: "unknown", asked: .none, incorrectEntries: 0, result: "HANGUP",
                                   reason: .noOutboundEntry, code: nil)
-        ended.endedAt = Date()
+        ended.endedAt = flows.configuration.clock()
         ended.disposition = end.dialStatus
         ended.duration = end.duration
         ended.billsec = end.billableSeconds

@@ -23,32 +23,43 @@ struct OutboundFlow {
         var asked = Asked.none
         /// Decided without a prompt.
         var outcome: Outcome?
-        /// Or collect a code under this policy.
+        /// Or collect a code under this policy, from this caller.
         var prompt: PromptPolicy?
+        var caller: CodeCaller?
+        /// Refused before the rules (source or account): answered, but kept out of the account's usage log.
+        var refused = false
     }
 
     func run() async throws {
-        let request = CallRequest(call.environment)
+        let request = CallRequest(call.environment, at: flows.configuration.clock())
         var plan = self.plan(request)
-        if let policy = plan.prompt {
+        if let policy = plan.prompt, let caller = plan.caller {
             if flows.configuration.answerBeforePrompt { _ = try? await call.answer() }
-            plan.outcome = await collect(policy, account: request.account, number: request.number, plan: &plan)
+            plan.outcome = await collect(policy, caller: caller, number: request.number, plan: &plan)
         }
         guard let outcome = plan.outcome else { return }
+        if plan.refused { return try await answer(outcome, callClass: plan.callClass) }
         try await finish(request, callClass: plan.callClass, asked: plan.asked, outcome: outcome)
     }
 
-    /// Classifies and decides, synchronously (two reads on this thread).
+    /// Classifies and decides, synchronously (a few reads on this thread).
     private func plan(_ request: CallRequest) -> Plan {
         var plan = Plan()
         do {
-            let setup = try flows.store.callSetup(account: request.account, user: request.user, dialed: request.number)
+            let setup = try flows.store.callSetup(request.query.from(call.peerAddress))
             plan.callClass = setup.callClass.rawValue
             plan.asked = setup.decision.asked
+            if case .refused(let reason) = setup.admission {
+                // Not written to that account's usage log: the request may not act for it.
+                plan.refused = true
+                call.logger.warning("refused: \(reason)", metadata: CallFlows.refusalMetadata(request, source: call.peerAddress))
+            }
             switch setup.decision {
             case .proceed(let result, let reason): plan.outcome = Outcome(result: result, reason: reason)
             case .deny(let reason): plan.outcome = Outcome(result: .denied, reason: reason)
-            case .prompt(let policy, _): plan.prompt = policy
+            case .prompt(let policy, _):
+                plan.prompt = policy
+                plan.caller = CodeCaller(setup, user: request.user)
             }
         } catch {
             plan.outcome = storeFailed(error, number: request.number, plan: &plan)
@@ -57,11 +68,10 @@ struct OutboundFlow {
     }
 
     /// Plays the prompts and checks the caller's entries.
-    private func collect(_ policy: PromptPolicy, account: String, number: String, plan: inout Plan) async -> Outcome {
+    private func collect(_ policy: PromptPolicy, caller: CodeCaller, number: String, plan: inout Plan) async -> Outcome {
         var flow = EntryFlow(policy: policy, trailingPoundWindow: flows.configuration.trailingPoundWindow)
         do {
-            let collected = try await CodeCollector(call: call, store: flows.store, prompts: flows.configuration.prompts,
-                                                    account: account).collect(&flow)
+            let collected = try await CodeCollector(call: call, flows: flows, caller: caller).collect(&flow)
             return Outcome(result: collected.result, code: collected.code, incorrectEntries: collected.incorrectEntries,
                            reason: collected.reason)
         } catch {

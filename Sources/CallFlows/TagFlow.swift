@@ -9,26 +9,34 @@ struct TagFlow {
     let call: AGICall
 
     func run() async throws {
-        let request = CallRequest(call.environment)
+        let request = CallRequest(call.environment, at: flows.configuration.clock())
         let setup: CallSetup
         do {
-            setup = try flows.store.callSetup(account: request.account, user: request.user, dialed: request.number)
+            setup = try flows.store.callSetup(request.query.from(call.peerAddress))
         } catch {
             call.logger.error("store unavailable for a mid-call tag: \(error)")
             return try await finish(.failed, reason: .storeUnavailable, request: request, incorrect: 0)
         }
+        if case .refused(let reason) = setup.admission {
+            // Not written to that account's usage log: the request may not act for it.
+            call.logger.warning("refused: \(reason)", metadata: CallFlows.refusalMetadata(request, source: call.peerAddress))
+            call.outcome = TagResult.denied.rawValue
+            return try await call.setVariable("ACCTCODE_TAG_RESULT", TagResult.denied.rawValue)
+        }
         let policy: PromptPolicy
-        switch TagPolicy.decide(settings: setup.effective.settings, userEnabled: setup.user?.enabled == true, account: setup.account) {
+        switch TagPolicy.decide(settings: setup.effective.settings, userEnabled: setup.callerEnabled, account: setup.account) {
         case .notAllowed(let reason):
             return try await finish(.notAllowed, reason: reason, request: request, incorrect: 0)
         case .prompt(let tagPolicy):
             policy = tagPolicy
         }
+        if setup.isLocked {
+            return try await finish(.denied, reason: .lockedOut, request: request, incorrect: 0)
+        }
         var flow = EntryFlow(policy: policy, firstPrompt: .enterTagCode, trailingPoundWindow: flows.configuration.trailingPoundWindow)
         let outcome: EntryFlow.Outcome
         do {
-            outcome = try await CodeCollector(call: call, store: flows.store, prompts: flows.configuration.prompts,
-                                              account: request.account).collect(&flow)
+            outcome = try await CodeCollector(call: call, flows: flows, caller: CodeCaller(setup, user: request.user)).collect(&flow)
         } catch {
             return try await finish(.failed, reason: .storeUnavailable, request: request, incorrect: flow.incorrectEntries)
         }

@@ -9,6 +9,8 @@ import Synchronization
 /// and a handler that awaits each call cannot pipeline by mistake.
 public final class AGICall: Sendable {
     public let environment: AGIEnvironment
+    /// The PBX's address (4 or 16 bytes), for the tenant rules; nil when unknown.
+    public let peerAddress: [UInt8]?
     /// The session's logger, with its uniqueid and route.
     public var logger: Logger { log.logger }
     let log: SessionLogger
@@ -19,8 +21,9 @@ public final class AGICall: Sendable {
         var outcome: String?
     }
 
-    init(environment: AGIEnvironment, logger: SessionLogger, connection: AGIConnection) {
+    init(environment: AGIEnvironment, peerAddress: [UInt8]?, logger: SessionLogger, connection: AGIConnection) {
         self.environment = environment
+        self.peerAddress = peerAddress
         self.log = logger
         self.connection = connection
     }

@@ -170,6 +170,7 @@ final class AGIConnectionHandler: ChannelInboundHandler {
         }
         let connection = AGIConnection(handler: self, eventLoop: context.eventLoop, replyTimeout: configuration.replyTimeout)
         self.connection = connection
-        sessions.run(call: AGICall(environment: environment, logger: log, connection: connection), route: route)
+        let peer = context.channel.remoteAddress.flatMap(AddressAllowList.bytes(of:))
+        sessions.run(call: AGICall(environment: environment, peerAddress: peer, logger: log, connection: connection), route: route)
     }
 }

@@ -68,8 +68,52 @@ public enum CSV {
         return rows
     }
 
+    /// One record, every field made safe to open in a spreadsheet (`neutralized`) and quoted as needed.
     public static func line(_ fields: [String]) -> String {
-        fields.map(escape).joined(separator: ",") + "\n"
+        fields.map { escape(neutralized($0)) }.joined(separator: ",") + "\n"
+    }
+
+    /// OWASP's rule against CSV injection: a cell that starts with `=`, `+`, `-`, `@`, a tab or a
+    /// CR is a formula to a spreadsheet, so it is written with a leading `'`, which spreadsheets
+    /// show as text and our imports take off again. A phone number (`+` or `-` then digits only,
+    /// as in `+442079460000`) is left as it is: it cannot be a formula, and billing systems read it.
+    public static func neutralized(_ field: String) -> String {
+        guard let first = field.unicodeScalars.first, formulaStarts.contains(first) else { return field }
+        let rest = field.unicodeScalars.dropFirst()
+        if first == "+" || first == "-", !rest.isEmpty, rest.allSatisfy({ $0.properties.numericType != nil && $0.isASCII }) {
+            return field
+        }
+        return "'" + field
+    }
+
+    /// The inverse of `neutralized`, for imports: a `'` in front of a formula start is taken off.
+    public static func restored(_ field: String) -> String {
+        let scalars = field.unicodeScalars
+        guard scalars.first == "'", let second = scalars.dropFirst().first, formulaStarts.contains(second) else { return field }
+        return String(field.dropFirst())
+    }
+
+    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
+
+    /// A file's bytes as text for `parse`: a UTF-8 byte-order mark is dropped, and bytes that are
+    /// not UTF-8 are refused with the line they are on (a spreadsheet saved as Latin-1, say).
+    public static func decode(_ bytes: [UInt8]) throws(ParseError) -> String {
+        var bytes = bytes[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        var line = 1
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        loop: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                if scalar == "\n" { line += 1 }
+            case .emptyInput:
+                break loop
+            case .error:
+                throw ParseError(line: line, message: "not UTF-8 text (save the file as UTF-8 CSV)")
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func escape(_ field: String) -> String {

@@ -1,8 +1,9 @@
+import AccountCodes
 import GRDB
 import GRDBSQLite
 
-/// The two reads every call makes (the settings revision and the code lookup) on a read-only
-/// SQLite connection of their own, with both statements prepared once.
+/// The reads every call makes (the settings revision, the code lookup, a caller's lock) on a read-only
+/// SQLite connection of their own, with the statements prepared once.
 ///
 /// Plain SQLite calls rather than GRDB: GRDB runs each read through a dispatch queue's `sync`
 /// and boxes every argument, which cost more than the indexed lookup itself (see BENCHMARKS.md).
@@ -13,6 +14,7 @@ final class CallReader: @unchecked Sendable {
     private let connection: OpaquePointer
     private let revisionStatement: OpaquePointer
     private let codeStatement: OpaquePointer
+    private let lockStatement: OpaquePointer
 
     init(path: String, busyTimeout: Double) throws {
         var handle: OpaquePointer?
@@ -26,9 +28,20 @@ final class CallReader: @unchecked Sendable {
         do {
             revisionStatement = try Self.prepare(handle, "SELECT revision FROM settings_revision WHERE id = 1")
             do {
-                codeStatement = try Self.prepare(handle, "SELECT active FROM code WHERE account_id = ?1 AND code = ?2")
+                codeStatement = try Self.prepare(handle, """
+                    SELECT active, users, groups, level, valid_from, valid_until FROM code WHERE account_id = ?1 AND code = ?2
+                    """)
             } catch {
                 sqlite3_finalize(revisionStatement)
+                throw error
+            }
+            do {
+                lockStatement = try Self.prepare(handle, """
+                    SELECT locked_at, until, strikes, count FROM lockout WHERE account_id = ?1 AND subject = ?2
+                    """)
+            } catch {
+                sqlite3_finalize(revisionStatement)
+                sqlite3_finalize(codeStatement)
                 throw error
             }
         } catch {
@@ -41,6 +54,7 @@ final class CallReader: @unchecked Sendable {
     deinit {
         sqlite3_finalize(revisionStatement)
         sqlite3_finalize(codeStatement)
+        sqlite3_finalize(lockStatement)
         sqlite3_close_v2(connection)
     }
 
@@ -54,26 +68,53 @@ final class CallReader: @unchecked Sendable {
         }
     }
 
-    /// Whether the code exists and is active in the account.
-    func isActiveCode(account: String, code: String) throws -> Bool {
-        var account = account, code = code
+    /// The code's facts (active, limits), nil when the account has no such code.
+    func codeFacts(account: String, code: String) throws -> CodeFacts? {
+        try step(codeStatement, account, code) { statement in
+            CodeFacts(active: sqlite3_column_int64(statement, 0) != 0, users: Self.list(statement, 1), groups: Self.list(statement, 2),
+                      level: Self.text(statement, 3).flatMap(CallPermission.init(rawValue:)),
+                      validFrom: Self.text(statement, 4), validUntil: Self.text(statement, 5))
+        }
+    }
+
+    /// The subject's lock, current or past; nil when it was never locked (or was unlocked).
+    func lock(account: String, subject: String) throws -> LockState? {
+        try step(lockStatement, account, subject) { statement in
+            LockState(lockedAt: sqlite3_column_double(statement, 0), until: sqlite3_column_double(statement, 1),
+                      strikes: Int(sqlite3_column_int64(statement, 2)), count: Int(sqlite3_column_int64(statement, 3)))
+        }
+    }
+
+    /// Runs a statement with two text arguments; `row` reads the first row, if any.
+    private func step<T>(_ statement: OpaquePointer, _ first: String, _ second: String, row: (OpaquePointer) -> T) throws -> T? {
+        var first = first, second = second
         // The bound text points into the strings (no copy), so the step runs inside both closures.
-        return try account.withUTF8 { account in
-            try code.withUTF8 { code in
-                let statement = codeStatement
+        return try first.withUTF8 { first in
+            try second.withUTF8 { second in
                 defer {
                     sqlite3_reset(statement)
                     sqlite3_clear_bindings(statement)
                 }
-                sqlite3_bind_text(statement, 1, account.baseAddress, Int32(account.count), nil)
-                sqlite3_bind_text(statement, 2, code.baseAddress, Int32(code.count), nil)
+                sqlite3_bind_text(statement, 1, first.baseAddress, Int32(first.count), nil)
+                sqlite3_bind_text(statement, 2, second.baseAddress, Int32(second.count), nil)
                 switch sqlite3_step(statement) {
-                case SQLITE_ROW: return sqlite3_column_int64(statement, 0) != 0
-                case SQLITE_DONE: return false
+                case SQLITE_ROW: return row(statement)
+                case SQLITE_DONE: return nil
                 case let result: throw Self.error(result, connection)
                 }
             }
         }
+    }
+
+    private static func text(_ statement: OpaquePointer, _ column: Int32) -> String? {
+        guard let bytes = sqlite3_column_text(statement, column) else { return nil }
+        return String(cString: bytes)
+    }
+
+    /// A comma list column ('' for none).
+    private static func list(_ statement: OpaquePointer, _ column: Int32) -> [String] {
+        guard let text = text(statement, column), !text.isEmpty else { return [] }
+        return text.split(separator: ",").map(String.init)
     }
 
     private static func prepare(_ connection: OpaquePointer, _ sql: String) throws -> OpaquePointer {

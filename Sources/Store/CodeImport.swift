@@ -1,9 +1,11 @@
 import AccountCodes
 import GRDB
 
-/// CSV import and export of codes: `code,description,active`.
+/// CSV import and export of codes: `code,description,active,users,groups,level,valid_from,valid_until`.
+/// A file with only the first three columns (an earlier version's export) imports too.
 extension AcctcodesStore {
-    public static let codeCSVHeader = ["code", "description", "active"]
+    public static let codeCSVHeader = ["code", "description", "active", "users", "groups", "level", "valid_from", "valid_until"]
+    static let shortCodeCSVHeader = Array(codeCSVHeader.prefix(3))
 
     public struct ImportSummary: Sendable, Equatable {
         public var added: Int
@@ -21,11 +23,18 @@ extension AcctcodesStore {
             var problems: [String] = []
             var seen: [String: Int] = [:]
             var codes: [AccountCode] = []
-            try Self.checkHeader(rows, Self.codeCSVHeader)
+            let columns: Int
+            do {
+                try Self.checkHeader(rows, Self.codeCSVHeader)
+                columns = Self.codeCSVHeader.count
+            } catch {
+                try Self.checkHeader(rows, Self.shortCodeCSVHeader)
+                columns = 3
+            }
             codes.reserveCapacity(rows.count)
             for row in rows.dropFirst() {
-                guard row.fields.count == 3 else {
-                    problems.append("line \(row.line): expected 3 fields, found \(row.fields.count)")
+                guard row.fields.count == columns else {
+                    problems.append("line \(row.line): expected \(columns) fields, found \(row.fields.count)")
                     continue
                 }
                 let code = row.fields[0].trimmingCharacters(in: .whitespaces)
@@ -42,7 +51,33 @@ extension AcctcodesStore {
                     problems.append("line \(row.line): active must be 1/0, true/false or yes/no, not \(row.fields[2].debugDescription)")
                     continue
                 }
-                codes.append(AccountCode(accountID: accountID, code: code, description: row.fields[1], active: active))
+                var parsed = AccountCode(accountID: accountID, code: code, description: CSV.restored(row.fields[1]), active: active)
+                if columns == 3, let stored = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM code WHERE account_id = ? AND code = ?"),
+                                                                arguments: [accountID, code]).map(Self.decodeCode) {
+                    // A file without the limit columns leaves a code's limits as they are.
+                    (parsed.users, parsed.groups, parsed.level) = (stored.users, stored.groups, stored.level)
+                    (parsed.validFrom, parsed.validUntil) = (stored.validFrom, stored.validUntil)
+                }
+                if columns > 3 {
+                    parsed.users = Self.nameList(row.fields[3])
+                    parsed.groups = Self.nameList(row.fields[4])
+                    let level = row.fields[5].trimmingCharacters(in: .whitespaces)
+                    if !level.isEmpty {
+                        guard let value = CallPermission(rawValue: level) else {
+                            problems.append("line \(row.line): level must be internal, local, national or international, not \(level.debugDescription)")
+                            continue
+                        }
+                        parsed.level = value
+                    }
+                    let from = row.fields[6].trimmingCharacters(in: .whitespaces), until = row.fields[7].trimmingCharacters(in: .whitespaces)
+                    parsed.validFrom = from.isEmpty ? nil : from
+                    parsed.validUntil = until.isEmpty ? nil : until
+                    do { try SettingsRules.check(limits: parsed) } catch {
+                        problems.append("line \(row.line): \(error)")
+                        continue
+                    }
+                }
+                codes.append(parsed)
             }
             guard problems.isEmpty else { throw StoreError.importRejected(problems) }
             let before = try Self.codeCount(db, accountID)
@@ -56,7 +91,8 @@ extension AcctcodesStore {
     public func exportCodes(account: String) throws(StoreError) -> String {
         var out = CSV.line(Self.codeCSVHeader)
         for code in try codes(account: account) {
-            out += CSV.line([code.code, code.description, code.active ? "1" : "0"])
+            out += CSV.line([code.code, code.description, code.active ? "1" : "0", code.users.joined(separator: " "),
+                             code.groups.joined(separator: " "), code.level?.rawValue ?? "", code.validFrom ?? "", code.validUntil ?? ""])
         }
         return out
     }
@@ -67,6 +103,11 @@ extension AcctcodesStore {
               header.fields.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) == expected else {
             throw StoreError.importRejected(["line 1: the header must be exactly: \(expected.joined(separator: ","))"])
         }
+    }
+
+    /// Names in one cell, separated by spaces, semicolons or commas.
+    public static func nameList(_ text: String) -> [String] {
+        text.split(whereSeparator: { $0 == " " || $0 == ";" || $0 == "," }).map(String.init)
     }
 
     static func parseActive(_ text: String) -> Bool? {

@@ -1,3 +1,4 @@
+import AccountCodes
 import GRDB
 
 /// Schema versions. Never edit a shipped migration: add the next one.
@@ -87,6 +88,39 @@ enum Migrations {
         // and lists by code now read through the date index, or scan when no dates are given.
         migrator.registerMigration("v3-usage-without-code-index") { db in
             try db.execute(sql: "DROP INDEX usage_code")
+        }
+        // Toll-fraud defenses: the sources an account allows and what its unknown callers get;
+        // codes limited to people, a call class and dates; incorrect entries and locks, kept in
+        // the store so that they survive a restart and servers sharing the store share them.
+        // Billable figures from earlier versions were stored as sent: impossible ones bill 0.
+        migrator.registerMigration("v4-toll-fraud-defenses") { db in
+            try db.execute(sql: """
+                ALTER TABLE account ADD COLUMN allowed_sources TEXT NOT NULL DEFAULT '';
+                ALTER TABLE account ADD COLUMN unknown_callers TEXT NOT NULL DEFAULT 'refuse';
+                ALTER TABLE code ADD COLUMN users TEXT NOT NULL DEFAULT '';
+                ALTER TABLE code ADD COLUMN groups TEXT NOT NULL DEFAULT '';
+                ALTER TABLE code ADD COLUMN level TEXT;
+                ALTER TABLE code ADD COLUMN valid_from TEXT;
+                ALTER TABLE code ADD COLUMN valid_until TEXT;
+                CREATE TABLE entry_failure (
+                    account_id TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    at REAL NOT NULL
+                );
+                CREATE INDEX entry_failure_subject ON entry_failure(account_id, subject, at);
+                CREATE INDEX entry_failure_at ON entry_failure(at);
+                CREATE TABLE lockout (
+                    account_id TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    locked_at REAL NOT NULL,
+                    until REAL NOT NULL,
+                    strikes INTEGER NOT NULL,
+                    count INTEGER NOT NULL,
+                    PRIMARY KEY (account_id, subject)
+                ) WITHOUT ROWID;
+                UPDATE usage SET billsec = 0 WHERE billsec < 0 OR billsec > \(CallEnd.longestCall);
+                UPDATE usage SET duration = NULL WHERE duration < 0 OR duration > \(CallEnd.longestCall);
+                """)
         }
         return migrator
     }

@@ -19,6 +19,7 @@ final class SettingsCache: Sendable {
         var users: [Key: User?] = [:]
         var groups: [Key: SettingsGroup?] = [:]
         var extensions: [Key: Bool] = [:]
+        var bindings: SourceBindings?
         var entries: Int { accounts.count + users.count + groups.count + extensions.count }
     }
 
@@ -45,6 +46,10 @@ final class SettingsCache: Sendable {
 
     func isExtension(_ key: Key, revision: Int64, fetch: () throws -> Bool) rethrows -> Bool {
         try cached(revision, get: { $0.extensions[key] }, set: { $0.extensions[key] = $1 }, fetch: fetch)
+    }
+
+    func bindings(revision: Int64, fetch: () throws -> SourceBindings) rethrows -> SourceBindings {
+        try cached(revision, get: { $0.bindings }, set: { $0.bindings = $1 }, fetch: fetch)
     }
 
     private func cached<Value: Sendable>(

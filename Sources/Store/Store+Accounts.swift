@@ -14,16 +14,43 @@ extension AcctcodesStore {
         try write { db in
             let previous = try Self.fetchAccount(db, account.id)
             try SettingsRules.check(account: account, previous: previous, hasCodes: try Self.hasCodes(db, account.id))
+            if case .group(let name) = account.unknownCallers, try Self.fetchGroup(db, account.id, name) == nil {
+                throw RuleViolation.unknownGroupForUnknownCallers(name)
+            }
             try db.execute(sql: """
-                INSERT INTO account (id, name, code_length, max_retries, settings, plan) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO account (id, name, code_length, max_retries, settings, plan, allowed_sources, unknown_callers)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, code_length = excluded.code_length,
-                    max_retries = excluded.max_retries, settings = excluded.settings, plan = excluded.plan
+                    max_retries = excluded.max_retries, settings = excluded.settings, plan = excluded.plan,
+                    allowed_sources = excluded.allowed_sources, unknown_callers = excluded.unknown_callers
                 """, arguments: [account.id, account.name, account.codeLength, account.maxRetries,
-                                 try JSONColumn.encode(account.defaults), try JSONColumn.encode(account.plan)])
+                                 try JSONColumn.encode(account.defaults), try JSONColumn.encode(account.plan),
+                                 account.allowedSources.compactMap { NetworkBlock($0)?.description }.joined(separator: ","),
+                                 account.unknownCallers.description])
             guard enableAllUsers else { return 0 }
             try db.execute(sql: "UPDATE user SET enabled = 1 WHERE account_id = ? AND enabled = 0", arguments: [account.id])
             return db.changesCount
         }
+    }
+
+    /// Every account's allowed sources, for the tenant rules.
+    public func sourceBindings() throws(StoreError) -> SourceBindings {
+        try read { db in try Self.fetchSourceBindings(db) }
+    }
+
+    static func fetchSourceBindings(_ db: GRDB.Database) throws -> SourceBindings {
+        let rows = try Row.fetchAll(db, sql: "SELECT id, allowed_sources FROM account WHERE allowed_sources != ''")
+        return SourceBindings(accounts: rows.map { (id: $0["id"], allowedSources: Self.list($0["allowed_sources"])) })
+    }
+
+    /// All account ids, for warnings that name the accounts a change affects.
+    public func accountIDs() throws(StoreError) -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT id FROM account ORDER BY id") }
+    }
+
+    /// A comma list column ('' for none).
+    static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map(String.init)
     }
 
     /// The account, created with defaults when missing: a fresh install has `default` ready to configure.
@@ -48,6 +75,8 @@ extension AcctcodesStore {
         account.maxRetries = row["max_retries"]
         account.defaults = try JSONColumn.decodeCached(Settings.self, row["settings"])
         account.plan = try JSONColumn.decodeCached(NumberingPlan.self, row["plan"])
+        account.allowedSources = list(row["allowed_sources"])
+        account.unknownCallers = UnknownCallers(row["unknown_callers"]) ?? .refuse
         return account
     }
 

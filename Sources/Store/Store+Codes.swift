@@ -6,6 +6,7 @@ extension AcctcodesStore {
         try write { db in
             let account = try Self.requireAccount(db, code.accountID)
             try SettingsRules.check(code: code.code, account: account)
+            try SettingsRules.check(limits: code)
             do {
                 try Self.insertCode(db, code, replace: false)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
@@ -14,11 +15,15 @@ extension AcctcodesStore {
         }
     }
 
-    /// Changes a code's description or active flag.
+    /// Changes a code's description, active flag or limits.
     public func updateCode(_ code: AccountCode) throws(StoreError) {
         try write { db in
-            try db.execute(sql: "UPDATE code SET description = ?, active = ? WHERE account_id = ? AND code = ?",
-                           arguments: [code.description, code.active, code.accountID, code.code])
+            try SettingsRules.check(limits: code)
+            try db.execute(sql: """
+                UPDATE code SET description = ?, active = ?, users = ?, groups = ?, level = ?, valid_from = ?, valid_until = ?
+                WHERE account_id = ? AND code = ?
+                """, arguments: [code.description, code.active, code.users.joined(separator: ","), code.groups.joined(separator: ","),
+                                 code.level?.rawValue, code.validFrom, code.validUntil, code.accountID, code.code])
             if db.changesCount == 0 { throw StoreError.notFound("code \(code.code)") }
         }
     }
@@ -60,10 +65,15 @@ extension AcctcodesStore {
         try await asyncRead { db in try Self.isValidCode(db, account, code) }
     }
 
-    /// Whether a code exists and is active in the account: the validation lookup on every call,
-    /// on the calling thread.
+    /// Whether a code exists and is active in the account (its limits aside).
     public func isValidCode(account: String, code: String) throws(StoreError) -> Bool {
-        do { return try threadReaders.call { try $0.isActiveCode(account: account, code: code) } } catch { throw StoreError.wrap(error) }
+        try codeFacts(account: account, code: code)?.active ?? false
+    }
+
+    /// A code's facts, nil when the account has no such code: the validation lookup on every
+    /// call, on the calling thread.
+    public func codeFacts(account: String, code: String) throws(StoreError) -> CodeFacts? {
+        do { return try threadReaders.call { try $0.codeFacts(account: account, code: code) } } catch { throw StoreError.wrap(error) }
     }
 
     static func isValidCode(_ db: GRDB.Database, _ account: String, _ code: String) throws -> Bool {
@@ -73,11 +83,21 @@ extension AcctcodesStore {
 
     static func insertCode(_ db: GRDB.Database, _ code: AccountCode, replace: Bool) throws {
         let verb = replace ? "INSERT OR REPLACE" : "INSERT"
-        let statement = try db.cachedStatement(sql: "\(verb) INTO code (account_id, code, description, active) VALUES (?, ?, ?, ?)")
-        try statement.execute(arguments: [code.accountID, code.code, code.description, code.active])
+        let statement = try db.cachedStatement(sql: """
+            \(verb) INTO code (account_id, code, description, active, users, groups, level, valid_from, valid_until)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [code.accountID, code.code, code.description, code.active, code.users.joined(separator: ","),
+                                          code.groups.joined(separator: ","), code.level?.rawValue, code.validFrom, code.validUntil])
     }
 
     static func decodeCode(_ row: Row) -> AccountCode {
-        AccountCode(accountID: row["account_id"], code: row["code"], description: row["description"], active: row["active"])
+        var code = AccountCode(accountID: row["account_id"], code: row["code"], description: row["description"], active: row["active"])
+        code.users = list(row["users"])
+        code.groups = list(row["groups"])
+        code.level = (row["level"] as String?).flatMap(CallPermission.init(rawValue:))
+        code.validFrom = row["valid_from"]
+        code.validUntil = row["valid_until"]
+        return code
     }
 }

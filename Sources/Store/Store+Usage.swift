@@ -1,3 +1,4 @@
+import AccountCodes
 import Foundation
 import GRDB
 
@@ -17,8 +18,8 @@ extension AcctcodesStore {
             let (whereSQL, arguments) = Self.whereClause(filter)
             let rows = try Row.fetchAll(db, sql: """
                 SELECT COALESCE(u.tag_code, u.code) AS billing, COALESCE(c.description, '') AS description,
-                       COUNT(*) AS calls, COALESCE(SUM(u.billsec), 0) AS billsec,
-                       COALESCE(SUM((COALESCE(u.billsec, 0) + 59) / 60), 0) AS minutes
+                       COUNT(*) AS calls, COALESCE(SUM(\(Self.boundedBillsec)), 0) AS billsec,
+                       COALESCE(SUM((\(Self.boundedBillsec) + 59) / 60), 0) AS minutes
                 FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = COALESCE(u.tag_code, u.code)
                 \(whereSQL.replacingOccurrences(of: "WHERE ", with: "WHERE COALESCE(u.tag_code, u.code) IS NOT NULL AND "))
                 GROUP BY billing ORDER BY billing
@@ -29,6 +30,10 @@ extension AcctcodesStore {
             }
         }
     }
+
+    /// A row's billable seconds as totals count them: 0 to a week. Rows are bounded when written
+    /// (and the v4 migration bounded older ones); this keeps a hand-edited row from overflowing a sum.
+    static let boundedBillsec = "MIN(MAX(COALESCE(u.billsec, 0), 0), \(CallEnd.longestCall))"
 
     static func whereClause(_ filter: UsageFilter) -> (String, StatementArguments) {
         var clauses = ["u.account_id = ?"]

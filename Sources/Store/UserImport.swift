@@ -49,7 +49,7 @@ extension AcctcodesStore {
                 }
                 let stored = try Self.fetchUser(db, accountID, ext)
                 var user = stored ?? User(accountID: accountID, extensionNumber: ext)
-                user.name = row.fields[1]
+                user.name = CSV.restored(row.fields[1])
                 user.group = group.isEmpty ? nil : group
                 user.enabled = enabled
                 users.append((user, stored != nil))

@@ -34,6 +34,9 @@ struct AccountCommand: ParsableCommand {
                 calls requiring codes       \(s.callsRequiringCodes.isEmpty ? "none" : s.callsRequiringCodes.sorted().map(\.rawValue).joined(separator: ", "))
                 collection for other calls  \(s.collection)
                 entry timeout               \(s.entryTimeout) s
+                lockout                     \(s.lockoutAfter == 0 ? "off" : "after \(s.lockoutAfter) incorrect entries in \(s.lockoutWindow) min, for \(s.lockoutMinutes) min (doubling)")
+                unknown callers             \(account.unknownCallers)
+                allowed sources             \(account.allowedSources.isEmpty ? "any allowed by the server (until an account lists sources)" : account.allowedSources.joined(separator: ", "))
                 country code                \(p.countryCode)
                 international prefix        \(p.internationalPrefix)
                 trunk prefix                \(p.trunkPrefix.isEmpty ? "none" : p.trunkPrefix)
@@ -73,6 +76,15 @@ struct AccountCommand: ParsableCommand {
         @Option(help: "Comma list of international, directory, premium; or none.") var callsRequiringCodes: String?
         @Option(help: "Collection on other outbound calls: required, optional or off.") var collection: String?
         @Option(help: "Seconds to wait for each digit, 1-60.") var entryTimeout: Int?
+        @Option(help: "Incorrect entries, across calls, that lock a caller out of code-gated calls; 0 for never (default 10).")
+        var lockoutAfter: Int?
+        @Option(help: "Minutes over which incorrect entries are counted, 1-1440 (default 60).") var lockoutWindow: Int?
+        @Option(help: "Minutes of the first lock, doubling for each further lock within a day, 1-1440 (default 30).")
+        var lockoutMinutes: Int?
+        @Option(help: "Callers that are not users: refuse (calls needing a code are refused) or group:NAME (treated as that group).")
+        var unknownCallers: String?
+        @Option(help: "Comma list of PBX addresses or networks (10.1.2.0/24) that may act for this account; none to clear.")
+        var allowedSources: String?
         @Option(help: "Country code of the account's numbers, e.g. 1 or 44.") var countryCode: String?
         @Option(help: "Prefix for international calls, e.g. 011 or 00.") var internationalPrefix: String?
         @Option(help: "Trunk prefix for national calls, e.g. 1 or 0; none for no prefix.") var trunkPrefix: String?
@@ -98,6 +110,15 @@ struct AccountCommand: ParsableCommand {
             if let v = callsRequiringCodes { account.defaults.callsRequiringCodes = try parseRequirable(v) }
             if let v = collection { account.defaults.collection = try parseCollection(v) }
             if let v = entryTimeout { account.defaults.entryTimeout = v }
+            if let v = lockoutAfter { account.defaults.lockoutAfter = v }
+            if let v = lockoutWindow { account.defaults.lockoutWindow = v }
+            if let v = lockoutMinutes { account.defaults.lockoutMinutes = v }
+            if let v = unknownCallers {
+                guard let value = UnknownCallers(v) else { throw ValidationError("--unknown-callers takes refuse or group:NAME") }
+                account.unknownCallers = value
+            }
+            let tenancyWasOn = try db.sourceBindings().tenancyIsOn
+            if let v = allowedSources { account.allowedSources = v == "none" ? [] : commaList(v) }
             if let v = countryCode { account.plan.countryCode = try digits(v, "--country-code") }
             if let v = internationalPrefix { account.plan.internationalPrefix = try digits(v, "--international-prefix") }
             if let v = trunkPrefix { account.plan.trunkPrefix = v == "none" ? "" : try digits(v, "--trunk-prefix") }
@@ -109,6 +130,13 @@ struct AccountCommand: ParsableCommand {
             if let v = nanpForeignInternational { account.plan.nanpForeignAsInternational = v.value }
             let enabled = try db.saveAccount(account, enableAllUsers: enableAllUsers)
             print("saved account \(account.id)" + (enableAllUsers ? "; enabled account codes for \(enabled) more users" : ""))
+            if !tenancyWasOn, try db.sourceBindings().tenancyIsOn {
+                // The first account with sources turns tenancy on for every account.
+                let closed = try db.accountIDs().filter { try db.account($0)?.allowedSources.isEmpty ?? true }
+                if !closed.isEmpty {
+                    print("note: accounts now serve only the sources they list; these list none and refuse every PBX: \(closed.joined(separator: ", "))")
+                }
+            }
         }
 
         func digits(_ text: String, _ option: String) throws -> String {

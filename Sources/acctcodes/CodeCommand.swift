@@ -19,10 +19,37 @@ struct CodeCommand: ParsableCommand {
         @Argument(help: "The code's digits.") var code: String
         @Option(help: "The client or matter it bills to.") var description = ""
         @Flag(help: "Add it switched off.") var inactive = false
+        @OptionGroup var limits: CodeLimitOptions
 
         func run() throws {
-            try store.open().addCode(AccountCode(accountID: store.account, code: code, description: description, active: !inactive))
+            var new = AccountCode(accountID: store.account, code: code, description: description, active: !inactive)
+            try limits.apply(to: &new)
+            try store.open().addCode(new)
             print("added code \(code)")
+        }
+    }
+
+    /// Who may use a code, for which calls, on which days.
+    struct CodeLimitOptions: ParsableArguments {
+        @Option(help: "Comma list of extensions that may use it; none for no user limit.") var users: String?
+        @Option(help: "Comma list of settings groups whose users may use it; none for no group limit.") var groups: String?
+        @Option(help: "Highest call class it authorizes: internal, local, national or international; none for any.") var level: String?
+        @Option(help: "First day it may be used, YYYY-MM-DD (server's time zone); none to clear.") var validFrom: String?
+        @Option(help: "Last day it may be used, YYYY-MM-DD, included; none to clear.") var validUntil: String?
+
+        func apply(to code: inout AccountCode) throws {
+            if let users { code.users = users == "none" ? [] : commaList(users) }
+            if let groups { code.groups = groups == "none" ? [] : commaList(groups) }
+            if let level {
+                if level == "none" { code.level = nil } else {
+                    guard let value = CallPermission(rawValue: level) else {
+                        throw ValidationError("--level takes internal, local, national, international or none")
+                    }
+                    code.level = value
+                }
+            }
+            if let validFrom { code.validFrom = validFrom == "none" ? nil : validFrom }
+            if let validUntil { code.validUntil = validUntil == "none" ? nil : validUntil }
         }
     }
 
@@ -35,12 +62,14 @@ struct CodeCommand: ParsableCommand {
         @Argument(help: "The code's digits.") var code: String
         @Option(help: "The client or matter it bills to.") var description: String?
         @Option(help: "on or off.") var active: Switch?
+        @OptionGroup var limits: CodeLimitOptions
 
         func run() throws {
             let db = try store.open()
             guard var stored = try db.code(account: store.account, code: code) else { throw StoreError.notFound("code \(code)") }
             if let description { stored.description = description }
             if let active { stored.active = active.value }
+            try limits.apply(to: &stored)
             try db.updateCode(stored)
             print("saved code \(code)")
         }
@@ -65,16 +94,20 @@ struct CodeCommand: ParsableCommand {
         func run() throws {
             let codes = try store.open().codes(account: store.account, activeOnly: activeOnly, limit: limit)
             if output.json { return try printJSON(codes) }
-            printTable(["CODE", "ACTIVE", "DESCRIPTION"], codes.map { [$0.code, $0.active ? "yes" : "no", $0.description] })
+            printTable(["CODE", "ACTIVE", "LIMITS", "DESCRIPTION"], codes.map { [$0.code, $0.active ? "yes" : "no", describe($0), $0.description] })
         }
     }
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import codes from CSV with the header code,description,active. All or nothing.",
+            abstract: "Import codes from CSV (header code,description,active,users,groups,level,valid_from,valid_until). All or nothing.",
             discussion: """
             Every bad row is named with its line, and then nothing is imported. Existing codes get the
-            file's description and active flag. active is 1/0, true/false or yes/no (empty means 1).
+            file's description, active flag and limits. active is 1/0, true/false or yes/no (empty means 1).
+            users and groups are names separated by spaces or semicolons; level is internal, local,
+            national or international; the days are YYYY-MM-DD. Empty cells mean no limit. A file with
+            only code,description,active (an earlier export) keeps existing codes' limits.
+            The file must be UTF-8 (a byte-order mark is fine).
             Example: acctcodes code import clients.csv
             """
         )
@@ -89,7 +122,7 @@ struct CodeCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Export codes as CSV (code,description,active).",
+            abstract: "Export codes as CSV (code,description,active,users,groups,level,valid_from,valid_until).",
             discussion: "Example: acctcodes code export --output codes.csv"
         )
         @OptionGroup var store: StoreOptions
@@ -100,21 +133,36 @@ struct CodeCommand: ParsableCommand {
     }
 }
 
-/// A file's text, or standard input for `-`.
+/// A code's limits in a few words, for `code list`.
+func describe(_ code: AccountCode) -> String {
+    var parts: [String] = []
+    if !code.users.isEmpty { parts.append("users=\(code.users.joined(separator: ","))") }
+    if !code.groups.isEmpty { parts.append("groups=\(code.groups.joined(separator: ","))") }
+    if let level = code.level { parts.append("level=\(level)") }
+    if let from = code.validFrom { parts.append("from=\(from)") }
+    if let until = code.validUntil { parts.append("until=\(until)") }
+    return parts.isEmpty ? "-" : parts.joined(separator: " ")
+}
+
+/// A CSV file's text, or standard input's for `-`: UTF-8 only (a byte-order mark is dropped), so a
+/// file saved in another encoding is refused with its line instead of imported with mangled names.
 func readInput(_ file: String) throws -> String {
-    if file == "-" { return try readStandardInput() }
-    guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-    return String(decoding: data, as: UTF8.self)
+    let bytes: [UInt8]
+    if file == "-" { bytes = try readStandardInput() } else {
+        guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+        bytes = [UInt8](data)
+    }
+    do { return try CSV.decode(bytes) } catch { throw StoreError.importRejected(["\(error)"]) }
 }
 
 /// Reads standard input to its end. Foundation's `readDataToEndOfFile` traps on EINTR; this retries.
-private func readStandardInput() throws -> String {
+private func readStandardInput() throws -> [UInt8] {
     var data = [UInt8]()
     var buffer = [UInt8](repeating: 0, count: 65_536)
     while true {
         let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
         if count > 0 { data += buffer[..<count]; continue }
-        if count == 0 { return String(decoding: data, as: UTF8.self) }
+        if count == 0 { return data }
         if errno == EINTR { continue }
         throw ValidationError("cannot read standard input: \(String(cString: strerror(errno)))")
     }

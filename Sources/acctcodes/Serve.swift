@@ -56,6 +56,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "When the database fails during a call: closed (deny; emergency calls still pass) or open (allow, logged).")
     var failMode: FailMode = .closed
 
+    @Option(help: ArgumentHelp("Shell command run on every lockout, with the event as a JSON line on its standard input (e.g. curl ... --data-binary @- URL to POST it).", valueName: "command"))
+    var alertCommand: String?
+
     @Option(help: ArgumentHelp("Use another sound file for a prompt, e.g. enter-code=custom/enter-code (repeatable). Prompts: \(PromptFiles.names.joined(separator: ", ")).", valueName: "name=file"))
     var prompt: [String] = []
 
@@ -94,6 +97,7 @@ struct Serve: AsyncParsableCommand {
     func flowConfiguration() throws -> CallFlowConfiguration {
         var flows = CallFlowConfiguration()
         flows.failMode = failMode
+        flows.alertCommand = alertCommand
         flows.answerBeforePrompt = !noAnswer
         flows.playAccepted = playAccepted
         flows.setVariablesTogether = !noMset

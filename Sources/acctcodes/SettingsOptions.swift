@@ -17,6 +17,12 @@ struct OverrideOptions: ParsableArguments {
     var collection: String?
     @Option(help: "Seconds to wait for each digit (1-60), or inherit.")
     var entryTimeout: String?
+    @Option(help: "Incorrect entries that lock the caller out (0 for never), or inherit.")
+    var lockoutAfter: String?
+    @Option(help: "Minutes over which incorrect entries are counted, or inherit.")
+    var lockoutWindow: String?
+    @Option(help: "Minutes of the first lock, or inherit.")
+    var lockoutMinutes: String?
 
     func apply(to overrides: inout SettingsOverrides) throws {
         if let t = allowAccountCodes { overrides.allowAccountCodes = t.value }
@@ -29,12 +35,17 @@ struct OverrideOptions: ParsableArguments {
         if let text = collection {
             overrides.collection = text == "inherit" ? nil : try parseCollection(text)
         }
-        if let text = entryTimeout {
-            if text == "inherit" { overrides.entryTimeout = nil } else {
-                guard let seconds = Int(text) else { throw ValidationError("--entry-timeout takes seconds or inherit") }
-                overrides.entryTimeout = seconds
-            }
-        }
+        if let text = entryTimeout { overrides.entryTimeout = try number(text, "--entry-timeout") }
+        if let text = lockoutAfter { overrides.lockoutAfter = try number(text, "--lockout-after") }
+        if let text = lockoutWindow { overrides.lockoutWindow = try number(text, "--lockout-window") }
+        if let text = lockoutMinutes { overrides.lockoutMinutes = try number(text, "--lockout-minutes") }
+    }
+
+    /// A number, or nil for inherit.
+    private func number(_ text: String, _ option: String) throws -> Int? {
+        if text == "inherit" { return nil }
+        guard let value = Int(text) else { throw ValidationError("\(option) takes a number or inherit") }
+        return value
     }
 }
 
@@ -65,5 +76,8 @@ func describe(_ overrides: SettingsOverrides) -> String {
     if let v = overrides.callsRequiringCodes { parts.append("requiring=\(v.isEmpty ? "none" : v.sorted().map(\.rawValue).joined(separator: ","))") }
     if let v = overrides.collection { parts.append("collection=\(v)") }
     if let v = overrides.entryTimeout { parts.append("timeout=\(v)s") }
+    if let v = overrides.lockoutAfter { parts.append("lockout-after=\(v)") }
+    if let v = overrides.lockoutWindow { parts.append("lockout-window=\(v)m") }
+    if let v = overrides.lockoutMinutes { parts.append("lockout-minutes=\(v)m") }
     return parts.isEmpty ? "-" : parts.joined(separator: " ")
 }

@@ -6,7 +6,7 @@ struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage users (extensions): group, account codes on or off, custom settings.",
-        subcommands: [Add.self, Set.self, Enable.self, Disable.self, Reset.self, Remove.self, List.self, Import.self, Export.self]
+        subcommands: [Add.self, Set.self, Enable.self, Disable.self, Unlock.self, Reset.self, Remove.self, List.self, Import.self, Export.self]
     )
 
     struct Add: ParsableCommand {
@@ -69,6 +69,15 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Argument(help: "Extensions.") var exts: [String]
         func run() throws { try setEnabled(store, exts, false) }
+    }
+
+    struct Unlock: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lift a user's lockout (too many incorrect codes) and forget their incorrect entries.",
+            discussion: "Example: acctcodes user unlock 1001")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The user's extension.") var ext: String
+        func run() throws { try unlock(store, .user(ext)) }
     }
 
     struct Reset: ParsableCommand {

@@ -5,6 +5,7 @@ import FastAGIServer
 import Foundation
 import Logging
 import Store
+import Synchronization
 import TestSupport
 import Testing
 
@@ -24,7 +25,7 @@ struct FlowHarness {
     /// `trailingPoundWindow` is long by default, so a `#` the fake sends at once counts as trailing
     /// however busy the machine; a test of a deliberate `#` sets it below the fake's pause.
     static func make(failMode: FailMode = .closed, spool: SpoolLocation = .none, mset: Bool = true, busyTimeout: Double = 5,
-                     trailingPoundWindow: Duration = .seconds(30),
+                     trailingPoundWindow: Duration = .seconds(30), alertCommand: String? = nil, logs: CapturedLog? = nil,
                      configure: (inout Account) -> Void = { _ in }) async throws -> FlowHarness {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-flow-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -56,6 +57,11 @@ struct FlowHarness {
         flowConfiguration.failMode = failMode
         flowConfiguration.setVariablesTogether = mset
         flowConfiguration.trailingPoundWindow = trailingPoundWindow
+        flowConfiguration.alertCommand = alertCommand
+        // Each request is ten minutes after the one before: simulated calls take milliseconds,
+        // and a hangup may bill no more than its call's age.
+        let requests = Mutex(0.0)
+        flowConfiguration.clock = { Date(timeIntervalSinceNow: requests.withLock { $0 += 600; return $0 }) }
         let spoolFile: UsageSpool? = switch spool {
         case .none: nil
         case .besideDatabase: UsageSpool(path: store.path + ".spool.jsonl")
@@ -67,8 +73,8 @@ struct FlowHarness {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.shutdownGracePeriod = .seconds(2)
-        var logger = Logger(label: "flows-test")
-        logger.logLevel = .critical
+        var logger = logs.map { logs in Logger(label: "flows-test") { _ in logs.handler } } ?? Logger(label: "flows-test")
+        logger.logLevel = logs == nil ? .critical : .trace
         let server = FastAGIServer(configuration: configuration, router: router, logger: logger)
         let port = try await server.start().port!
         return FlowHarness(store: store, server: server, port: port, flows: flows)
@@ -76,10 +82,11 @@ struct FlowHarness {
 
     /// Runs `body` with a harness and stops its server afterwards, also when the body throws.
     static func with<T>(failMode: FailMode = .closed, spool: SpoolLocation = .none, mset: Bool = true, busyTimeout: Double = 5,
-                        trailingPoundWindow: Duration = .seconds(30), configure: (inout Account) -> Void = { _ in },
+                        trailingPoundWindow: Duration = .seconds(30), alertCommand: String? = nil, logs: CapturedLog? = nil,
+                        configure: (inout Account) -> Void = { _ in },
                         _ body: (FlowHarness) async throws -> T) async throws -> T {
         let h = try await make(failMode: failMode, spool: spool, mset: mset, busyTimeout: busyTimeout,
-                               trailingPoundWindow: trailingPoundWindow, configure: configure)
+                               trailingPoundWindow: trailingPoundWindow, alertCommand: alertCommand, logs: logs, configure: configure)
         do {
             let result = try await body(h)
             await h.stop()
@@ -93,9 +100,10 @@ struct FlowHarness {
     func call(_ route: String = "outbound", account: String = "default", user: String = "1001", dial: String, keys: String = "", hangupAt: Int? = nil,
               style: CallScript.HangupStyle = .sighup, uniqueID: String = UUID().uuidString, extra: String = "",
               variables: [String: String] = [:], dead: Bool = false, missingApplications: Set<String> = [],
-              waitForDetachedEntries: Bool = true) async throws -> SessionRecord {
-        let environment = SessionEnvironment.call(route: route, account: account, user: user, dial: dial, uniqueID: uniqueID,
+              channel: String? = nil, waitForDetachedEntries: Bool = true) async throws -> SessionRecord {
+        var environment = SessionEnvironment.call(route: route, account: account, user: user, dial: dial, uniqueID: uniqueID,
                                                   extraQuery: extra.split(separator: "&").map(String.init))
+        if let channel { environment.channel = channel }
         var script = CallScript(keys: keys, hangupAtCommand: hangupAt, hangupStyle: style, variables: variables, startsDead: dead)
         script.missingApplications = missingApplications
         return try await run(environment, script: script, waitForDetachedEntries: waitForDetachedEntries)
@@ -123,4 +131,30 @@ struct FlowHarness {
     func sqlite(_ sql: String) async throws {
         #expect(try await ChildProcess.run("/usr/bin/sqlite3", [store.path, sql]) == 0, "sqlite3 \(sql)")
     }
+}
+
+/// Every line the server logs, rendered with its metadata as a terminal would show it.
+final class CapturedLog: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    struct Handler: LogHandler {
+        let sink: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+                 function: String, line: UInt) {
+            let all = self.metadata.merging(metadata ?? [:]) { _, new in new }
+            let rendered = "\(level) \(message) " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            sink.lines.withLock { $0.append(rendered) }
+        }
+    }
+
+    var handler: Handler { Handler(sink: self) }
+    var all: [String] { lines.withLock { $0 } }
 }

@@ -119,11 +119,15 @@ import Testing
         }
     }
 
-    @Test func unknownCallerFromCallerIDIsNotPrompted() async throws {
+    /// A caller ID that is no user opens nothing a code guards (it may be spoofed), and is logged.
+    @Test func unknownCallerIsRefusedWhereACodeIsNeeded() async throws {
         try await FlowHarness.with { h in
             let record = try await h.call(user: "7777", dial: "011442079460000")
-            #expect(record[variable: "ACCTCODE_RESULT"] == "NOTREQUIRED")
+            #expect(record[variable: "ACCTCODE_RESULT"] == "DENIED")
+            #expect(record[variable: "ACCTCODE_REASON"] == "unknown-caller")
+            #expect(record.prompts.isEmpty)
             #expect(try h.entries().first?.user == "7777")
+            #expect(try h.entries().first?.reason == "unknown-caller")
         }
     }
 }

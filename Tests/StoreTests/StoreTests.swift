@@ -29,11 +29,11 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
     @Test func migratesFromEmpty() throws {
         let store = try AcctcodesStore(path: temporaryPath())
         #expect(try store.appliedMigrations() == ["v1-accounts-groups-users-codes-usage", "v2-settings-revision",
-                                                  "v3-usage-without-code-index"])
+                                                  "v3-usage-without-code-index", "v4-toll-fraud-defenses"])
         #expect(try store.account("default") == nil)
         // Reopening applies nothing twice.
         let again = try AcctcodesStore(path: store.path)
-        #expect(try again.appliedMigrations().count == 3)
+        #expect(try again.appliedMigrations().count == 4)
     }
 
     @Test func accountRulesAreEnforcedAgainstStoredState() throws {
@@ -118,7 +118,8 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
         #expect(try store.importCodes(account: "default", csv: good) == .init(added: 2, updated: 0))
         #expect(try store.code(account: "default", code: "1234")?.description == "Smith, Jones & Co")
         let exported = try store.exportCodes(account: "default")
-        #expect(exported == "code,description,active\n1234,\"Smith, Jones & Co\",1\n9999,\"quoted \"\"name\"\"\",0\n")
+        #expect(exported == "code,description,active,users,groups,level,valid_from,valid_until\n"
+            + "1234,\"Smith, Jones & Co\",1,,,,,\n9999,\"quoted \"\"name\"\"\",0,,,,,\n")
         // Export then import round-trips as updates.
         #expect(try store.importCodes(account: "default", csv: exported) == .init(added: 0, updated: 2))
     }

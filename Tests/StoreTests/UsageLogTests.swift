@@ -5,7 +5,9 @@ import Testing
 @testable import Store
 
 @Suite struct UsageLogTests {
-    func entry(_ uniqueID: String, user: String = "1001", code: String? = nil, at date: Date = Date(), route: String = "outbound") -> UsageEntry {
+    /// Calls start 10 minutes before now: a hangup cannot bill more than the call's age.
+    func entry(_ uniqueID: String, user: String = "1001", code: String? = nil, at date: Date = Date(timeIntervalSinceNow: -600),
+               route: String = "outbound") -> UsageEntry {
         UsageEntry(startedAt: date, route: route, accountID: "default", user: user, callerID: user, dialed: "011442079460000",
                    callClass: "international", asked: "required", incorrectEntries: 0, result: code == nil ? "NOTREQUIRED" : "ACCEPTED",
                    reason: "test", code: code, uniqueID: uniqueID, linkedID: uniqueID, channel: "PJSIP/\(user)-1")
@@ -45,6 +47,36 @@ import Testing
             CodeTotal(code: "1234", description: "Acme", calls: 2, billsec: 81, billableMinutes: 3),
             CodeTotal(code: "5678", description: "", calls: 1, billsec: 0, billableMinutes: 0),
         ])
+    }
+
+    /// A hangup that claims more time than the call has had on the server's clock (a forged
+    /// request, a PBX clock gone wrong) bills the call's age at most; an honest one is kept.
+    @Test func aHangupBillsNoMoreThanTheCallsAge() async throws {
+        let store = try configuredStore()
+        let writer = UsageLogWriter(store: store)
+        let young = entry("2.1", code: "1234", at: Date(timeIntervalSinceNow: -30))
+        try await writer.append(.record(entry: young))
+        try await writer.append(.record(entry: entry("2.2", code: "1234")))
+        try await writer.append(.hangup(request: ended(entry("2.1", route: "hangup"), duration: 3600, billsec: 3599)))
+        try await writer.append(.hangup(request: ended(entry("2.2", route: "hangup"), duration: 130, billsec: 120)))
+        let all = try store.usage(UsageFilter(accountID: "default"))
+        let clamped = try #require(all.first { $0.uniqueID == "2.1" })
+        #expect((30...32).contains(clamped.billsec ?? -1) && clamped.duration == 3600)
+        #expect(all.first { $0.uniqueID == "2.2" }?.billsec == 120)
+    }
+
+    /// Rows written raw by an earlier version (the v4 migration bounds them) or by hand cannot
+    /// make the totals overflow or go negative.
+    @Test func totalsCannotOverflow() async throws {
+        let store = try configuredStore()
+        try await UsageLogWriter(store: store).append(.record(entry: entry("3.1", code: "1234")))
+        try await UsageLogWriter(store: store).append(.record(entry: entry("3.2", code: "1234")))
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE usage SET billsec = 9223372036854775807 WHERE uniqueid = '3.1'")
+            try db.execute(sql: "UPDATE usage SET billsec = -100000 WHERE uniqueid = '3.2'")
+        }
+        let totals = try store.usageTotals(UsageFilter(accountID: "default"))
+        #expect(totals.map(\.billsec) == [CallEnd.longestCall])
     }
 
     /// Every field, set and unset, comes back as written (the insert binds with SQLite's own calls).
