@@ -111,10 +111,9 @@ final class CallReader: @unchecked Sendable {
         return String(cString: bytes)
     }
 
-    /// A comma list column ('' for none).
+    /// A comma list column ('' for none), read as the store reads it.
     private static func list(_ statement: OpaquePointer, _ column: Int32) -> [String] {
-        guard let text = text(statement, column), !text.isEmpty else { return [] }
-        return text.split(separator: ",").map(String.init)
+        text(statement, column).map(AcctcodesStore.list) ?? []
     }
 
     private static func prepare(_ connection: OpaquePointer, _ sql: String) throws -> OpaquePointer {

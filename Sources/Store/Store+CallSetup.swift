@@ -99,6 +99,13 @@ extension AcctcodesStore {
     static func admission(_ accountID: String, _ source: [UInt8]?, checksSource: Bool, revision: Int64, cache: SettingsCache,
                           readers: ThreadReaders) throws -> Admission {
         let stored = try cache.account(accountID, revision: revision) { try readers.read { try fetchAccount($0, accountID) } }
+        return try admission(accountID, stored: stored, source, checksSource: checksSource, revision: revision, cache: cache,
+                             readers: readers)
+    }
+
+    /// The admission of a request whose account (`stored`, nil if missing) was already read.
+    static func admission(_ accountID: String, stored: Account?, _ source: [UInt8]?, checksSource: Bool, revision: Int64,
+                          cache: SettingsCache, readers: ThreadReaders) throws -> Admission {
         var sourceAllowed = true
         if checksSource {
             let bindings = try cache.bindings(revision: revision) { try readers.read(fetchSourceBindings) }
@@ -114,11 +121,11 @@ extension AcctcodesStore {
         func group(_ name: String) throws -> SettingsGroup? {
             try cache.group(.init(account: accountID, name: name), revision: revision) { try fetch { try fetchGroup($0, accountID, name) } }
         }
-        let admission = try admission(accountID, query.source, checksSource: query.checksSource, revision: revision, cache: cache,
-                                      readers: readers)
+        let stored = try cache.account(accountID, revision: revision) { try fetch { try fetchAccount($0, accountID) } }
+        let admission = try admission(accountID, stored: stored, query.source, checksSource: query.checksSource, revision: revision,
+                                      cache: cache, readers: readers)
         // A missing `default` behaves as a fresh account: account codes off.
-        let account = try cache.account(accountID, revision: revision) { try fetch { try fetchAccount($0, accountID) } }
-            ?? Account(id: accountID)
+        let account = stored ?? Account(id: accountID)
         let user = try cache.user(.init(account: accountID, name: ext), revision: revision) { try fetch { try fetchUser($0, accountID, ext) } }
         var caller = Caller.user(enabled: user?.enabled ?? false)
         var settingsGroup = try user?.group.flatMap(group)
