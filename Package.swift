@@ -6,6 +6,7 @@ let nio: [Target.Dependency] = [
     .product(name: "NIOPosix", package: "swift-nio"),
 ]
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 
 let package = Package(
     name: "acctcodes",
@@ -22,6 +23,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Sans-IO: the FastAGI wire format as values and pure functions.
@@ -29,18 +35,27 @@ let package = Package(
         // Sans-IO: account-code rules (settings, classifier, decision, entry flow).
         .target(name: "AccountCodes"),
         // Edge: the FastAGI server on SwiftNIO.
-        .target(name: "FastAGIServer", dependencies: ["AGI", "AccountCodes", logging] + nio),
+        .target(name: "FastAGIServer", dependencies: ["AGI", "AccountCodes", logging, metrics] + nio),
         // Edge: SQLite through GRDB.
-        .target(name: "Store", dependencies: ["AccountCodes", .product(name: "GRDB", package: "GRDB.swift"),
+        .target(name: "Store", dependencies: ["AccountCodes", metrics, .product(name: "GRDB", package: "GRDB.swift"),
                                              .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // The routes that join the server, the rules and the store.
-        .target(name: "CallFlows", dependencies: ["AGI", "FastAGIServer", "AccountCodes", "Store", logging]),
+        .target(name: "CallFlows", dependencies: ["AGI", "FastAGIServer", "AccountCodes", "Store", logging, metrics]),
+        // The application layer the CLI and the HTTP API share: who may do what, the audit log, edits as patches.
+        .target(name: "Admin", dependencies: ["AccountCodes", "Store", .product(name: "Crypto", package: "swift-crypto")]),
+        // Edge: the operator's HTTP API on Hummingbird, with /metrics.
+        .target(name: "HTTPAPI", dependencies: ["Admin", "AccountCodes", "Store", logging, metrics,
+                                                .product(name: "Hummingbird", package: "hummingbird"),
+                                                .product(name: "Prometheus", package: "swift-prometheus")],
+                resources: [.copy("openapi.json")]),
         // Asterisk's side of a session: used by tests, `acctcodes call` and `acctcodes load`.
         .target(name: "FakeAsterisk", dependencies: ["AGI"] + nio),
         .executableTarget(
             name: "acctcodes",
             dependencies: [
-                "AGI", "AccountCodes", "FastAGIServer", "Store", "CallFlows", "FakeAsterisk", logging,
+                "AGI", "AccountCodes", "FastAGIServer", "Store", "CallFlows", "FakeAsterisk", "Admin", "HTTPAPI", logging, metrics,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -60,6 +75,11 @@ let package = Package(
         .testTarget(name: "FastAGIServerTests", dependencies: ["FastAGIServer", "FakeAsterisk", "AGI", logging] + nio),
         .testTarget(name: "StoreTests", dependencies: ["Store", "AccountCodes", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CallFlowsTests", dependencies: ["CallFlows", "FakeAsterisk", "TestSupport", "Store", "AccountCodes", "FastAGIServer", logging]),
+        .testTarget(name: "AdminTests", dependencies: ["Admin", "Store", "AccountCodes", "TestSupport"]),
+        .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "Admin", "Store", "AccountCodes", "TestSupport",
+                                                         .product(name: "Hummingbird", package: "hummingbird"),
+                                                         .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                                         .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "CLITests", dependencies: ["acctcodes", "TestSupport", "Store", "AccountCodes", "FakeAsterisk"]),
     ],
     swiftLanguageModes: [.v6]

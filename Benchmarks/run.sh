@@ -19,7 +19,7 @@ source Benchmarks/setup.sh
 python3 -c "import panoramisk" 2>/dev/null || pip install -q panoramisk >&2
 start_server() { # name port
   case "$1" in
-    acctcodes) "$bin/acctcodes" serve --db "$work/bench.sqlite" --listen "127.0.0.1:$2" --log-level warning --max-connections 20000 2>"$work/serve.log" & ;;
+    acctcodes) "$bin/acctcodes" serve --db "$work/bench.sqlite" --listen "127.0.0.1:$2" --http-listen off --log-level warning --max-connections 20000 2>"$work/serve.log" & ;;
     floor) "$work/agilimit3" "$2" >/dev/null 2>&1 & ;;
     nio-floor) "$bin/acctcodes-bench" nio-floor --port "$2" >/dev/null 2>&1 & ;;
     panoramisk) python3 "$SHARED/bench/peer_panoramisk.py" "$2" "$work/peer.sqlite" >/dev/null 2>&1 & ;;

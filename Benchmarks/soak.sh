@@ -18,7 +18,7 @@ OUT=${OUT:-Benchmarks/soak-latest.md}
 PLOT=${PLOT:-Benchmarks/soak-latest.png}
 source Benchmarks/setup.sh
 serve() { # port
-  "$bin/acctcodes" serve --db "$work/bench.sqlite" --listen "127.0.0.1:$1" --log-level warning --max-connections 20000 \
+  "$bin/acctcodes" serve --db "$work/bench.sqlite" --listen "127.0.0.1:$1" --http-listen off --log-level warning --max-connections 20000 \
     2>"$work/serve-$1.log" &
   server_pid=$!
   wait_port "$1"

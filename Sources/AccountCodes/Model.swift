@@ -12,6 +12,9 @@ public struct Account: Sendable, Codable, Equatable {
     public var allowedSources: [String] = []
     /// What a caller who is not a user of the account gets.
     public var unknownCallers: UnknownCallers = .refuse
+    /// Codes are secrets here (authorization PINs rather than client numbers): the audit log
+    /// never shows one in clear.
+    public var hideCodes: Bool = false
 
     /// The account every install has: a request with no account is for it, and it needs no setup.
     public static let defaultID = "default"

@@ -14,6 +14,8 @@ public enum RuleViolation: Error, Equatable, CustomStringConvertible {
     case badName(String)
     case validityReversed(from: String, until: String)
     case unknownGroupForUnknownCallers(String)
+    case badExtension(String)
+    case badAccountID(String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum RuleViolation: Error, Equatable, CustomStringConvertible {
         case .badName(let name): "\(name.debugDescription) is not a user or group name (letters, digits, - and _)"
         case .validityReversed(let from, let until): "valid-from \(from) is after valid-until \(until)"
         case .unknownGroupForUnknownCallers(let name): "unknown callers are to be treated as group \(name.debugDescription), which does not exist"
+        case .badExtension(let ext): "extension \(ext.debugDescription) must be 1 to 32 letters and digits"
+        case .badAccountID(let id): "account id \(id.debugDescription) must be 1 to 64 letters, digits, -, _ and ."
         }
     }
 }
@@ -74,11 +78,29 @@ public enum SettingsRules {
         code.utf8.count == length && code.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 
+    /// A user or group name, as code limits and groups use them: 1 to 64 of letters, digits, - and _.
+    public static func check(name: String) throws(RuleViolation) {
+        guard isName(name) else { throw .badName(name) }
+    }
+
+    static func isName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+
+    public static func check(extension ext: String) throws(RuleViolation) {
+        guard !ext.isEmpty, ext.utf8.count <= 32, ext.allSatisfy({ $0.isASCII && ($0.isNumber || $0.isLetter) }) else { throw .badExtension(ext) }
+    }
+
+    /// A new account's id (ones stored by earlier versions keep theirs).
+    public static func check(accountID id: String) throws(RuleViolation) {
+        guard !id.isEmpty, id.utf8.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+            throw .badAccountID(id)
+        }
+    }
+
     /// A code's limits: real days, in order.
     public static func check(limits code: AccountCode) throws(RuleViolation) {
-        for name in code.users + code.groups where name.isEmpty || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
-            throw .badName(name)
-        }
+        for name in code.users + code.groups where !isName(name) { throw .badName(name) }
         for day in [code.validFrom, code.validUntil].compactMap({ $0 }) where !CodeFacts.isDay(day) { throw .badDay(day) }
         if let from = code.validFrom, let until = code.validUntil, from > until { throw .validityReversed(from: from, until: until) }
     }

@@ -12,6 +12,7 @@ public struct CallFlows: Sendable {
     public let configuration: CallFlowConfiguration
     /// Where lockouts are announced.
     public let alerts: LockoutAlerts
+    let metrics = CallMetrics()
 
     /// `spool` takes the operations the database refuses; `nil` leaves only the server's log for them.
     public init(store: AcctcodesStore, configuration: CallFlowConfiguration = CallFlowConfiguration(), spool: UsageSpool? = nil) {
@@ -41,6 +42,7 @@ public struct CallFlows: Sendable {
     func record(_ operation: UsageOperation, call: AGICall) async -> UsageLog.Outcome {
         let outcome = await usageLog.record(operation, deliver: call.onEventLoop)
         Self.log(outcome, of: operation, logger: call.logger)
+        metrics.record(operation)
         return outcome
     }
 
@@ -74,6 +76,20 @@ public struct CallFlows: Sendable {
                 logger.warning("spooled usage operations stay in \(path) until the database takes them: \(error)")
             }
         }
+    }
+
+    /// A call's setup from the store, timed.
+    func callSetup(_ query: CallQuery) throws(StoreError) -> CallSetup {
+        let start = ContinuousClock.now
+        defer { metrics.storeRead.record(duration: ContinuousClock.now - start) }
+        return try store.callSetup(query)
+    }
+
+    /// A request refused before the rules: in the metrics, and in the server's log with who
+    /// asked, from where, for what.
+    func refused(_ reason: Reason, route: Route, request: CallRequest, call: AGICall) {
+        metrics.session(route: route.rawValue, result: "DENIED", reason: reason.rawValue)
+        call.logger.warning("refused: \(reason)", metadata: Self.refusalMetadata(request, source: call.peerAddress))
     }
 
     /// A request refused before the rules, in the server's log: who asked, from where, for what.

@@ -20,7 +20,7 @@ struct HangupFlow {
     func run() async throws {
         let request = CallRequest(call.environment, at: flows.configuration.clock())
         if case .refused(let reason)? = try? flows.store.admission(account: request.account, source: call.peerAddress) {
-            call.logger.warning("refused: \(reason)", metadata: CallFlows.refusalMetadata(request, source: call.peerAddress))
+            flows.refused(reason, route: .hangup, request: request, call: call)
             call.outcome = "REFUSED"
             return
         }

@@ -46,13 +46,13 @@ struct OutboundFlow {
     private func plan(_ request: CallRequest) -> Plan {
         var plan = Plan()
         do {
-            let setup = try flows.store.callSetup(request.query.from(call.peerAddress))
+            let setup = try flows.callSetup(request.query.from(call.peerAddress))
             plan.callClass = setup.callClass.rawValue
             plan.asked = setup.decision.asked
             if case .refused(let reason) = setup.admission {
                 // Not written to that account's usage log: the request may not act for it.
                 plan.refused = true
-                call.logger.warning("refused: \(reason)", metadata: CallFlows.refusalMetadata(request, source: call.peerAddress))
+                flows.refused(reason, route: .outbound, request: request, call: call)
             }
             switch setup.decision {
             case .proceed(let result, let reason): plan.outcome = Outcome(result: result, reason: reason)

@@ -12,14 +12,14 @@ struct TagFlow {
         let request = CallRequest(call.environment, at: flows.configuration.clock())
         let setup: CallSetup
         do {
-            setup = try flows.store.callSetup(request.query.from(call.peerAddress))
+            setup = try flows.callSetup(request.query.from(call.peerAddress))
         } catch {
             call.logger.error("store unavailable for a mid-call tag: \(error)")
             return try await finish(.failed, reason: .storeUnavailable, request: request, incorrect: 0)
         }
         if case .refused(let reason) = setup.admission {
             // Not written to that account's usage log: the request may not act for it.
-            call.logger.warning("refused: \(reason)", metadata: CallFlows.refusalMetadata(request, source: call.peerAddress))
+            flows.refused(reason, route: .tag, request: request, call: call)
             call.outcome = TagResult.denied.rawValue
             return try await call.setVariable("ACCTCODE_TAG_RESULT", TagResult.denied.rawValue)
         }

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -12,6 +13,9 @@ public final class FastAGIServer: Sendable {
     private let group: any EventLoopGroup
     private let sessions = SessionTracker()
     private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
+    /// `acctcodes_open_connections`, and connections refused by the allow-list or the cap.
+    private let openGauge = Gauge(label: "acctcodes_open_connections")
+    private let refusedConnections = Counter(label: "acctcodes_connections_refused_total")
     private let listener = Mutex<(any Channel)?>(nil)
 
     public init(
@@ -84,20 +88,26 @@ public final class FastAGIServer: Sendable {
         var connectionLogger: Logger { connectionLog.logger }
         guard configuration.allowList.allows(channel.remoteAddress) else {
             connectionLogger.warning("refused: address not in the allow list")
+            refusedConnections.increment()
             return channel.close()
         }
         let id = ObjectIdentifier(channel)
         let admitted = connections.withLock { open -> Bool in
             guard open.count < configuration.maxConnections else { return false }
             open[id] = channel
+            openGauge.record(open.count)
             return true
         }
         guard admitted else {
             connectionLogger.warning("refused: \(configuration.maxConnections) connections already open")
+            refusedConnections.increment()
             return channel.close()
         }
         channel.closeFuture.whenComplete { [self] _ in
-            _ = connections.withLock { $0.removeValue(forKey: id) }
+            connections.withLock {
+                $0.removeValue(forKey: id)
+                openGauge.record($0.count)
+            }
         }
         return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(

@@ -79,8 +79,16 @@ public final class AcctcodesStore: Sendable {
         do { return try pool.read(body) } catch { throw StoreError.wrap(error) }
     }
 
-    func write<T>(_ body: (GRDB.Database) throws -> T) throws(StoreError) -> T {
-        do { return try writer().write(body) } catch { throw StoreError.wrap(error) }
+    /// One write transaction; `audit`, when given, is written in it, so a change and its audit
+    /// record land together or not at all.
+    func write<T>(audit: AuditRecord? = nil, _ body: (GRDB.Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer().write { db in
+                let result = try body(db)
+                if let audit { try Self.insertAudit(db, audit) }
+                return result
+            }
+        } catch { throw StoreError.wrap(error) }
     }
 
     func asyncRead<T: Sendable>(_ body: @Sendable @escaping (GRDB.Database) throws -> T) async throws(StoreError) -> T {

@@ -7,14 +7,14 @@ extension AcctcodesStore {
     public static let codeCSVHeader = ["code", "description", "active", "users", "groups", "level", "valid_from", "valid_until"]
     static let shortCodeCSVHeader = Array(codeCSVHeader.prefix(3))
 
-    public struct ImportSummary: Sendable, Equatable {
+    public struct ImportSummary: Sendable, Equatable, Codable {
         public var added: Int
         public var updated: Int
     }
 
     /// Imports every row or none: the first pass names every bad row with its line; only a clean
     /// file is written, in one transaction. Existing codes are updated (description, active).
-    public func importCodes(account accountID: String, csv text: String) throws(StoreError) -> ImportSummary {
+    public func importCodes(account accountID: String, csv text: String, audit: AuditRecord? = nil) throws(StoreError) -> ImportSummary {
         let rows: [CSV.Row]
         do { rows = try CSV.parse(text) } catch { throw .importRejected(["\(error)"]) }
         return try write { db in
@@ -83,7 +83,12 @@ extension AcctcodesStore {
             let before = try Self.codeCount(db, accountID)
             for code in codes { try Self.insertCode(db, code, replace: true) }
             let added = try Self.codeCount(db, accountID) - before
-            return ImportSummary(added: added, updated: codes.count - added)
+            let summary = ImportSummary(added: added, updated: codes.count - added)
+            if var audit {
+                audit.after = "{\"added\":\(summary.added),\"updated\":\(summary.updated)}"
+                try Self.insertAudit(db, audit)
+            }
+            return summary
         }
     }
 

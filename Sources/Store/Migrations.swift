@@ -122,6 +122,33 @@ enum Migrations {
                 UPDATE usage SET duration = NULL WHERE duration < 0 OR duration > \(CallEnd.longestCall);
                 """)
         }
+        // The operator's interface: API tokens (only a hash is kept), the audit log of every
+        // change, and accounts that keep their codes out of that log.
+        migrator.registerMigration("v5-api-tokens-audit") { db in
+            try db.execute(sql: """
+                ALTER TABLE account ADD COLUMN hide_codes INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE api_token (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    account_id TEXT,
+                    hash TEXT NOT NULL UNIQUE,
+                    created_at TEXT NOT NULL,
+                    revoked_at TEXT
+                );
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    account_id TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    before TEXT,
+                    after TEXT
+                );
+                CREATE INDEX audit_account ON audit(account_id, id);
+                """)
+        }
         return migrator
     }
 }

@@ -10,23 +10,25 @@ extension AcctcodesStore {
     /// Creates or updates an account after the rules check it against what is stored.
     /// `enableAllUsers` is the "enable for every user who does not have it yet" answer; returns how many it enabled.
     @discardableResult
-    public func saveAccount(_ account: Account, enableAllUsers: Bool = false) throws(StoreError) -> Int {
-        try write { db in
+    public func saveAccount(_ account: Account, enableAllUsers: Bool = false, audit: AuditRecord? = nil) throws(StoreError) -> Int {
+        try write(audit: audit) { db in
             let previous = try Self.fetchAccount(db, account.id)
+            if previous == nil { try SettingsRules.check(accountID: account.id) }
             try SettingsRules.check(account: account, previous: previous, hasCodes: try Self.hasCodes(db, account.id))
             if case .group(let name) = account.unknownCallers, try Self.fetchGroup(db, account.id, name) == nil {
                 throw RuleViolation.unknownGroupForUnknownCallers(name)
             }
             try db.execute(sql: """
-                INSERT INTO account (id, name, code_length, max_retries, settings, plan, allowed_sources, unknown_callers)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO account (id, name, code_length, max_retries, settings, plan, allowed_sources, unknown_callers, hide_codes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, code_length = excluded.code_length,
                     max_retries = excluded.max_retries, settings = excluded.settings, plan = excluded.plan,
-                    allowed_sources = excluded.allowed_sources, unknown_callers = excluded.unknown_callers
+                    allowed_sources = excluded.allowed_sources, unknown_callers = excluded.unknown_callers,
+                    hide_codes = excluded.hide_codes
                 """, arguments: [account.id, account.name, account.codeLength, account.maxRetries,
                                  try JSONColumn.encode(account.defaults), try JSONColumn.encode(account.plan),
                                  account.allowedSources.compactMap { NetworkBlock($0)?.description }.joined(separator: ","),
-                                 account.unknownCallers.description])
+                                 account.unknownCallers.description, account.hideCodes])
             guard enableAllUsers else { return 0 }
             try db.execute(sql: "UPDATE user SET enabled = 1 WHERE account_id = ? AND enabled = 0", arguments: [account.id])
             return db.changesCount
@@ -77,6 +79,7 @@ extension AcctcodesStore {
         account.plan = try JSONColumn.decodeCached(NumberingPlan.self, row["plan"])
         account.allowedSources = list(row["allowed_sources"])
         account.unknownCallers = UnknownCallers(row["unknown_callers"]) ?? .refuse
+        account.hideCodes = row["hide_codes"]
         return account
     }
 

@@ -2,8 +2,8 @@ import AccountCodes
 import GRDB
 
 extension AcctcodesStore {
-    public func addCode(_ code: AccountCode) throws(StoreError) {
-        try write { db in
+    public func addCode(_ code: AccountCode, audit: AuditRecord? = nil) throws(StoreError) {
+        try write(audit: audit) { db in
             let account = try Self.requireAccount(db, code.accountID)
             try SettingsRules.check(code: code.code, account: account)
             try SettingsRules.check(limits: code)
@@ -16,8 +16,8 @@ extension AcctcodesStore {
     }
 
     /// Changes a code's description, active flag or limits.
-    public func updateCode(_ code: AccountCode) throws(StoreError) {
-        try write { db in
+    public func updateCode(_ code: AccountCode, audit: AuditRecord? = nil) throws(StoreError) {
+        try write(audit: audit) { db in
             try SettingsRules.check(limits: code)
             try db.execute(sql: """
                 UPDATE code SET description = ?, active = ?, users = ?, groups = ?, level = ?, valid_from = ?, valid_until = ?
@@ -29,8 +29,8 @@ extension AcctcodesStore {
     }
 
     /// Removes a code. Refused while validation is on and it is the last one.
-    public func removeCode(account: String, code: String) throws(StoreError) {
-        try write { db in
+    public func removeCode(account: String, code: String, audit: AuditRecord? = nil) throws(StoreError) {
+        try write(audit: audit) { db in
             let stored = try Self.requireAccount(db, account)
             try db.execute(sql: "DELETE FROM code WHERE account_id = ? AND code = ?", arguments: [account, code])
             if db.changesCount == 0 { throw StoreError.notFound("code \(code)") }

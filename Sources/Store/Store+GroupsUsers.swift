@@ -16,10 +16,11 @@ extension AcctcodesStore {
     }
 
     /// Adds (`create: true`) or updates a group after checking its overrides.
-    public func saveGroup(_ group: SettingsGroup, create: Bool) throws(StoreError) {
-        try write { db in
+    public func saveGroup(_ group: SettingsGroup, create: Bool, audit: AuditRecord? = nil) throws(StoreError) {
+        try write(audit: audit) { db in
             let account = try Self.requireAccount(db, group.accountID)
             let exists = try Self.fetchGroup(db, group.accountID, group.name) != nil
+            if create { try SettingsRules.check(name: group.name) }
             if create, exists { throw StoreError.alreadyExists("group \(group.name.debugDescription)") }
             if !create, !exists { throw StoreError.notFound("group \(group.name.debugDescription)") }
             try SettingsRules.check(overrides: group.overrides, isUser: false, account: account,
@@ -32,8 +33,8 @@ extension AcctcodesStore {
 
     /// Removes a group; its users stay, with no group. Returns how many users it had.
     @discardableResult
-    public func removeGroup(account: String, name: String) throws(StoreError) -> Int {
-        try write { db in
+    public func removeGroup(account: String, name: String, audit: AuditRecord? = nil) throws(StoreError) -> Int {
+        try write(audit: audit) { db in
             guard try Self.fetchGroup(db, account, name) != nil else { throw StoreError.notFound("group \(name.debugDescription)") }
             try db.execute(sql: "UPDATE user SET group_name = NULL WHERE account_id = ? AND group_name = ?", arguments: [account, name])
             let moved = db.changesCount
@@ -68,8 +69,8 @@ extension AcctcodesStore {
     }
 
     /// Adds (`create: true`) or updates a user after checking its group and overrides.
-    public func saveUser(_ user: User, create: Bool) throws(StoreError) {
-        try write { db in try Self.saveUser(db, user, create: create) }
+    public func saveUser(_ user: User, create: Bool, audit: AuditRecord? = nil) throws(StoreError) {
+        try write(audit: audit) { db in try Self.saveUser(db, user, create: create) }
     }
 
     static func saveUser(_ db: GRDB.Database, _ user: User, create: Bool) throws {
@@ -77,9 +78,7 @@ extension AcctcodesStore {
         let exists = try fetchUser(db, user.accountID, user.extensionNumber) != nil
         if create, exists { throw StoreError.alreadyExists("user \(user.extensionNumber.debugDescription)") }
         if !create, !exists { throw StoreError.notFound("user \(user.extensionNumber.debugDescription)") }
-        guard !user.extensionNumber.isEmpty, user.extensionNumber.allSatisfy({ $0.isASCII && ($0.isNumber || $0.isLetter) }) else {
-            throw StoreError.database("extension \(user.extensionNumber.debugDescription) must be letters and digits")
-        }
+        try SettingsRules.check(extension: user.extensionNumber)
         if let group = user.group, try fetchGroup(db, user.accountID, group) == nil {
             throw StoreError.notFound("group \(group.debugDescription)")
         }
@@ -90,8 +89,8 @@ extension AcctcodesStore {
                              try JSONColumn.encode(user.overrides)])
     }
 
-    public func removeUser(account: String, extension ext: String) throws(StoreError) {
-        try write { db in
+    public func removeUser(account: String, extension ext: String, audit: AuditRecord? = nil) throws(StoreError) {
+        try write(audit: audit) { db in
             try db.execute(sql: "DELETE FROM user WHERE account_id = ? AND extension = ?", arguments: [account, ext])
             if db.changesCount == 0 { throw StoreError.notFound("user \(ext.debugDescription)") }
         }

@@ -67,8 +67,8 @@ extension AcctcodesStore {
     /// Lifts the subject's lock and forgets its incorrect entries and past locks. Returns whether
     /// it was locked at `now`.
     @discardableResult
-    public func unlock(account: String, subject: LockSubject, now: Double) throws(StoreError) -> Bool {
-        try write { db in
+    public func unlock(account: String, subject: LockSubject, now: Double, audit: AuditRecord? = nil) throws(StoreError) -> Bool {
+        try write(audit: audit) { db in
             let wasLocked = try Self.fetchLock(db, account, subject.key)?.isActive(at: now) ?? false
             try db.execute(sql: "DELETE FROM lockout WHERE account_id = ? AND subject = ?", arguments: [account, subject.key])
             try db.execute(sql: "DELETE FROM entry_failure WHERE account_id = ? AND subject = ?", arguments: [account, subject.key])

@@ -12,6 +12,24 @@ extension AcctcodesStore {
         }
     }
 
+    /// Entries after `afterID` in id (arrival) order, at most `limit`: the API's pages and every
+    /// CSV export read the log this way, a page at a time, so memory stays flat however long it is.
+    public func usagePage(_ filter: UsageFilter, afterID: Int64?, limit: Int) throws(StoreError) -> [UsageEntry] {
+        try read { db in try Self.fetchUsagePage(db, filter, afterID: afterID, limit: limit) }
+    }
+
+    public func usagePageAsync(_ filter: UsageFilter, afterID: Int64?, limit: Int) async throws(StoreError) -> [UsageEntry] {
+        try await asyncRead { db in try Self.fetchUsagePage(db, filter, afterID: afterID, limit: limit) }
+    }
+
+    static func fetchUsagePage(_ db: GRDB.Database, _ filter: UsageFilter, afterID: Int64?, limit: Int) throws -> [UsageEntry] {
+        var (whereSQL, arguments) = whereClause(filter)
+        if let afterID { whereSQL += " AND u.id > ?"; arguments += [afterID] }
+        arguments += [limit]
+        return try Row.fetchAll(db, sql: "SELECT * FROM usage u \(whereSQL) ORDER BY u.id LIMIT ?", arguments: arguments)
+            .map(decodeUsage)
+    }
+
     /// Calls and billable time per billing code (entries with no code are left out).
     public func usageTotals(_ filter: UsageFilter) throws(StoreError) -> [CodeTotal] {
         try read { db in

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Metrics
 import Synchronization
 
 /// Applies usage-log operations durably, committing concurrent calls' operations together.
@@ -36,6 +37,9 @@ public final class UsageLogWriter: Sendable {
 
     /// Seconds; zero turns the wait off.
     private let groupCommitDelay: Double
+    /// Made when the writer is: `serve` sets up metrics before it opens the store.
+    private let commitTime = Metrics.Timer(label: "acctcodes_usage_commit_seconds")
+    private let batchSize = Recorder(label: "acctcodes_usage_commit_batch_size")
 
     public init(store: AcctcodesStore, groupCommitDelay: Duration = .microseconds(500)) {
         self.store = store
@@ -77,7 +81,10 @@ public final class UsageLogWriter: Sendable {
             if batch.isEmpty { return }
             let results: [Result<UsageOperation.Applied, StoreError>]
             do {
+                let start = ContinuousClock.now
                 results = try store.applyUsage(batch.map(\.operation)).map { .success($0) }
+                commitTime.record(duration: ContinuousClock.now - start)
+                batchSize.record(batch.count)
                 state.withLock {
                     $0.batches += 1
                     $0.written += batch.count

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Synchronization
 
 /// Where usage-log operations wait when the database cannot take them, so nothing acknowledged is
@@ -16,6 +17,9 @@ public final class UsageSpool: Sendable {
     private struct State {
         var spooled: Bool
         var draining = false
+        /// Operations in the spool (counted since start; a spool left by an earlier run counts
+        /// from its drain).
+        var depth = 0
     }
 
     private let lock: Mutex<State>
@@ -27,6 +31,9 @@ public final class UsageSpool: Sendable {
 
     /// True while the spool holds operations not yet in the database.
     public var hasEntries: Bool { lock.withLock { $0.spooled } }
+
+    /// `acctcodes_spool_depth`: operations waiting for the database.
+    private let depthGauge = Gauge(label: "acctcodes_spool_depth")
 
     /// Appends one operation and syncs it to disk.
     public func append(_ operation: UsageOperation) throws {
@@ -50,6 +57,8 @@ public final class UsageSpool: Sendable {
             }
             guard fsync(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
             state.spooled = true
+            state.depth += 1
+            depthGauge.record(state.depth)
         }
     }
 
@@ -92,9 +101,12 @@ public final class UsageSpool: Sendable {
             if rest.allSatisfy({ $0 == UInt8(ascii: "\n") }) {
                 try FileManager.default.removeItem(atPath: path)
                 state.spooled = false
+                state.depth = 0
             } else {
                 try Data(rest).write(to: URL(fileURLWithPath: path), options: .atomic)
+                state.depth = max(0, state.depth - operations.count - torn.count)
             }
+            depthGauge.record(state.depth)
         }
         return Drained(applied: operations.count, setAside: torn.count)
     }

@@ -9,7 +9,7 @@ extension AcctcodesStore {
     /// Imports every row or none, naming every bad row with its line. Existing users get the file's
     /// name, group and enabled flag and keep their custom settings. An empty `enabled` means off,
     /// as for any new user; an empty `group` means no group.
-    public func importUsers(account accountID: String, csv text: String) throws(StoreError) -> ImportSummary {
+    public func importUsers(account accountID: String, csv text: String, audit: AuditRecord? = nil) throws(StoreError) -> ImportSummary {
         let rows: [CSV.Row]
         do { rows = try CSV.parse(text) } catch { throw .importRejected(["\(error)"]) }
         return try write { db in
@@ -57,7 +57,12 @@ extension AcctcodesStore {
             guard problems.isEmpty else { throw StoreError.importRejected(problems) }
             for (user, exists) in users { try Self.saveUser(db, user, create: !exists) }
             let added = users.count { !$0.exists }
-            return ImportSummary(added: added, updated: users.count - added)
+            let summary = ImportSummary(added: added, updated: users.count - added)
+            if var audit {
+                audit.after = "{\"added\":\(summary.added),\"updated\":\(summary.updated)}"
+                try Self.insertAudit(db, audit)
+            }
+            return summary
         }
     }
 

@@ -1,4 +1,5 @@
 import AccountCodes
+import Admin
 import ArgumentParser
 import Store
 
@@ -18,8 +19,8 @@ struct AccountCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let db = try store.open()
-            let account = try db.accountOrDefault(store.account)
+            let admin = try admin(store)
+            let account = try admin.account(store.account)
             if output.json { return try printJSON(account) }
             let s = account.defaults
             let p = account.plan
@@ -36,6 +37,7 @@ struct AccountCommand: ParsableCommand {
                 entry timeout               \(s.entryTimeout) s
                 lockout                     \(s.lockoutAfter == 0 ? "off" : "after \(s.lockoutAfter) incorrect entries in \(s.lockoutWindow) min, for \(s.lockoutMinutes) min (doubling)")
                 unknown callers             \(account.unknownCallers)
+                hide codes in audit log     \(onOff(account.hideCodes))
                 allowed sources             \(account.allowedSources.isEmpty ? "any allowed by the server (until an account lists sources)" : account.allowedSources.joined(separator: ", "))
                 country code                \(p.countryCode)
                 international prefix        \(p.internationalPrefix)
@@ -46,7 +48,7 @@ struct AccountCommand: ParsableCommand {
                 toll-free prefixes          \(list(p.tollFreePrefixes))
                 directory numbers           \(list(p.directoryNumbers))
                 NANP foreign as intl        \(onOff(p.nanpForeignAsInternational))
-                codes                       \(try db.codeCount(account: account.id))
+                codes                       \(try admin.codeCount(account: account.id))
                 """)
         }
 
@@ -85,6 +87,8 @@ struct AccountCommand: ParsableCommand {
         var unknownCallers: String?
         @Option(help: "Comma list of PBX addresses or networks (10.1.2.0/24) that may act for this account; none to clear.")
         var allowedSources: String?
+        @Option(help: "Keep codes out of the audit log (they are PINs, not client numbers): on or off.")
+        var hideCodes: Switch?
         @Option(help: "Country code of the account's numbers, e.g. 1 or 44.") var countryCode: String?
         @Option(help: "Prefix for international calls, e.g. 011 or 00.") var internationalPrefix: String?
         @Option(help: "Trunk prefix for national calls, e.g. 1 or 0; none for no prefix.") var trunkPrefix: String?
@@ -98,8 +102,8 @@ struct AccountCommand: ParsableCommand {
         var enableAllUsers = false
 
         func run() throws {
-            let db = try store.open()
-            var account = try db.accountOrDefault(store.account)
+            let admin = try admin(store)
+            var account = try admin.store.accountOrDefault(store.account)
             if let name { account.name = name }
             if let codeLength { account.codeLength = codeLength }
             if let maxRetries { account.maxRetries = maxRetries }
@@ -117,7 +121,6 @@ struct AccountCommand: ParsableCommand {
                 guard let value = UnknownCallers(v) else { throw ValidationError("--unknown-callers takes refuse or group:NAME") }
                 account.unknownCallers = value
             }
-            let tenancyWasOn = try db.sourceBindings().tenancyIsOn
             if let v = allowedSources { account.allowedSources = v == "none" ? [] : commaList(v) }
             if let v = countryCode { account.plan.countryCode = try digits(v, "--country-code") }
             if let v = internationalPrefix { account.plan.internationalPrefix = try digits(v, "--international-prefix") }
@@ -128,14 +131,12 @@ struct AccountCommand: ParsableCommand {
             if let v = tollFreePrefixes { account.plan.tollFreePrefixes = v == "none" ? [] : commaList(v) }
             if let v = directoryNumbers { account.plan.directoryNumbers = v == "none" ? [] : commaList(v) }
             if let v = nanpForeignInternational { account.plan.nanpForeignAsInternational = v.value }
-            let enabled = try db.saveAccount(account, enableAllUsers: enableAllUsers)
-            print("saved account \(account.id)" + (enableAllUsers ? "; enabled account codes for \(enabled) more users" : ""))
-            if !tenancyWasOn, try db.sourceBindings().tenancyIsOn {
+            if let v = hideCodes { account.hideCodes = v.value }
+            let saved = try admin.saveAccount(account, enableAllUsers: enableAllUsers)
+            print("saved account \(account.id)" + (enableAllUsers ? "; enabled account codes for \(saved.enabledUsers) more users" : ""))
+            if !saved.closedAccounts.isEmpty {
                 // The first account with sources turns tenancy on for every account.
-                let closed = try db.accountIDs().filter { try db.account($0)?.allowedSources.isEmpty ?? true }
-                if !closed.isEmpty {
-                    print("note: accounts now serve only the sources they list; these list none and refuse every PBX: \(closed.joined(separator: ", "))")
-                }
+                print("note: accounts now serve only the sources they list; these list none and refuse every PBX: \(saved.closedAccounts.joined(separator: ", "))")
             }
         }
 

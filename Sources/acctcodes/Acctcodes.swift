@@ -13,6 +13,7 @@ struct Acctcodes: AsyncParsableCommand {
           acctcodes call --user 1001 --dial 011442079460000 --keys 1234#
         """,
         subcommands: [Serve.self, AccountCommand.self, GroupCommand.self, UserCommand.self, CodeCommand.self,
-                      LockoutCommand.self, UsageCommand.self, ExplainCommand.self, CallCommand.self, LoadCommand.self]
+                      LockoutCommand.self, UsageCommand.self, ExplainCommand.self, TokenCommand.self, AuditCommand.self,
+                      CallCommand.self, LoadCommand.self]
     )
 }

@@ -1,4 +1,5 @@
 import AccountCodes
+import Admin
 import ArgumentParser
 import Foundation
 import Store
@@ -24,7 +25,7 @@ struct CodeCommand: ParsableCommand {
         func run() throws {
             var new = AccountCode(accountID: store.account, code: code, description: description, active: !inactive)
             try limits.apply(to: &new)
-            try store.open().addCode(new)
+            try admin(store).addCode(new)
             print("added code \(code)")
         }
     }
@@ -65,12 +66,12 @@ struct CodeCommand: ParsableCommand {
         @OptionGroup var limits: CodeLimitOptions
 
         func run() throws {
-            let db = try store.open()
-            guard var stored = try db.code(account: store.account, code: code) else { throw StoreError.notFound("code \(code)") }
+            let admin = try admin(store)
+            var stored = try admin.code(account: store.account, code: code)
             if let description { stored.description = description }
             if let active { stored.active = active.value }
             try limits.apply(to: &stored)
-            try db.updateCode(stored)
+            try admin.updateCode(stored)
             print("saved code \(code)")
         }
     }
@@ -80,7 +81,7 @@ struct CodeCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Argument(help: "The code's digits.") var code: String
         func run() throws {
-            try store.open().removeCode(account: store.account, code: code)
+            try admin(store).removeCode(account: store.account, code: code)
             print("removed code \(code)")
         }
     }
@@ -92,7 +93,7 @@ struct CodeCommand: ParsableCommand {
         @Option(help: "Show at most this many.") var limit: Int?
         @Flag(help: "Only active codes.") var activeOnly = false
         func run() throws {
-            let codes = try store.open().codes(account: store.account, activeOnly: activeOnly, limit: limit)
+            let codes = try admin(store).codes(account: store.account, activeOnly: activeOnly, limit: limit)
             if output.json { return try printJSON(codes) }
             printTable(["CODE", "ACTIVE", "LIMITS", "DESCRIPTION"], codes.map { [$0.code, $0.active ? "yes" : "no", describe($0), $0.description] })
         }
@@ -115,7 +116,7 @@ struct CodeCommand: ParsableCommand {
         @Argument(help: "CSV file, or - for standard input.") var file: String
 
         func run() throws {
-            let summary = try store.open().importCodes(account: store.account, csv: try readInput(file))
+            let summary = try admin(store).importCodes(account: store.account, csv: try readInput(file))
             print("imported \(summary.added + summary.updated) codes: \(summary.added) added, \(summary.updated) updated")
         }
     }
@@ -128,7 +129,7 @@ struct CodeCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Option(help: "File to write (default: standard output).") var output: String?
         func run() throws {
-            try writeOutput(try store.open().exportCodes(account: store.account), to: output)
+            try writeOutput(try admin(store).exportCodes(account: store.account), to: output)
         }
     }
 }

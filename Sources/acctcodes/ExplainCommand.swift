@@ -1,6 +1,6 @@
 import AccountCodes
 import ArgumentParser
-import CallFlows
+import Admin
 import Foundation
 import Store
 
@@ -21,60 +21,9 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "The caller's channel (for callers who are not users, its device is what locks).") var channel = ""
     @OptionGroup var output: OutputOptions
 
-    struct Report: Encodable {
-        var account: String
-        var user: String
-        var userKnown: Bool
-        var userEnabled: Bool
-        var group: String?
-        var dialed: String
-        var callClass: String
-        var permission: String
-        var permissionFrom: String
-        var settings: [String: Setting]
-        var decision: String
-        var reason: String
-        var prompt: Prompt?
-        var admission: String
-        var unknownCallers: String?
-        var lockSubject: String?
-        var lockedUntil: Date?
-        var lockout: String
-        var code: CodeReport?
-
-        struct CodeReport: Encodable { var code: String; var check: String; var accepted: Bool }
-
-        struct Setting: Encodable { var value: String; var from: String }
-        struct Prompt: Encodable {
-            var poundSkips: Bool
-            var mustValidate: Bool
-            var afterMaxRetries: String
-            var codeLength: Int
-            var maxRetries: Int
-            var entryTimeout: Int
-        }
-    }
-
     func run() throws {
-        let db = try store.open()
-        let now = Date().timeIntervalSince1970
-        var query = CallQuery(account: store.account, user: user, dialed: dial, channel: channel, now: now)
-        if let source {
-            guard let bytes = NetworkBlock.addressBytes(source) else { throw ValidationError("--source takes an IP address") }
-            query = query.from(bytes)
-        }
-        let setup = try db.callSetup(query)
-        var report = Self.report(setup, user: user, dialed: dial, now: now)
-        if let subject = setup.lockSubject, report.lockedUntil == nil, let lock = try db.lock(account: store.account, subject: subject),
-           lock.isActive(at: now) {
-            report.lockedUntil = Date(timeIntervalSince1970: lock.until)
-        }
-        if let code {
-            let facts = try db.codeFacts(account: store.account, code: code)
-            let check = facts?.check(user: user, group: setup.group?.name, callClass: setup.callClass, today: LocalDay.today())
-                ?? .unknown
-            report.code = .init(code: code, check: check.rawValue, accepted: check == .valid)
-        }
+        let report = try admin(store).explain(.init(account: store.account, user: user, dialed: dial, code: code, source: source,
+                                                    channel: channel))
         if output.json { return try printJSON(report) }
         print("call        \(user) -> \(dial) (account \(report.account))")
         print("request     \(report.admission)")
@@ -99,50 +48,5 @@ struct ExplainCommand: ParsableCommand {
         if let c = report.code {
             print("code        \(c.code): \(c.accepted ? "accepted" : "refused (\(c.check)); the caller only hears that it is invalid")")
         }
-    }
-
-    static func report(_ setup: CallSetup, user: String, dialed: String, now: Double) -> Report {
-        let s = setup.effective.settings
-        let values: [SettingField: String] = [
-            .allowAccountCodes: onOff(s.allowAccountCodes), .requireForInternal: onOff(s.requireForInternal),
-            .validateWhenDialed: onOff(s.validateWhenDialed), .proceedAfterMaxRetries: onOff(s.proceedAfterMaxRetries),
-            .callsRequiringCodes: s.callsRequiringCodes.isEmpty ? "none" : s.callsRequiringCodes.sorted().map(\.rawValue).joined(separator: ","),
-            .collection: s.collection.rawValue, .entryTimeout: "\(s.entryTimeout)s",
-            .lockoutAfter: s.lockoutAfter == 0 ? "off" : "\(s.lockoutAfter)", .lockoutWindow: "\(s.lockoutWindow)m",
-            .lockoutMinutes: "\(s.lockoutMinutes)m",
-        ]
-        let admission = switch setup.admission {
-        case .admitted: "served"
-        case .refused(.sourceNotAllowed): "REFUSED: this source may not act for the account (source-not-allowed)"
-        case .refused(.unknownAccount): "REFUSED: no such account (unknown-account)"
-        case .refused(let reason): "REFUSED (\(reason))"
-        }
-        let unknownCallers: String? = switch setup.caller {
-        case .user: nil
-        case .unknown(.refuse): "refused where a code is needed (refuse)"
-        case .unknown(.group(let name)): "treated as group \(name)"
-        }
-        let policy = setup.lockoutPolicy
-        var report = Report(
-            account: setup.account.id, user: user, userKnown: setup.user != nil, userEnabled: setup.user?.enabled ?? false,
-            group: setup.group?.name, dialed: dialed, callClass: setup.callClass.rawValue,
-            permission: setup.effective.permission.rawValue, permissionFrom: setup.effective.permissionSource.rawValue,
-            settings: Dictionary(uniqueKeysWithValues: SettingField.allCases.map {
-                ($0.rawValue, Report.Setting(value: values[$0]!, from: setup.effective.sources[$0]!.rawValue))
-            }),
-            decision: "", reason: setup.decision.reason.rawValue, admission: admission, unknownCallers: unknownCallers,
-            lockSubject: setup.lockSubject?.key,
-            lockedUntil: setup.isLocked ? setup.lock.map { Date(timeIntervalSince1970: $0.until) } : nil,
-            lockout: policy.isOn ? "after \(policy.maxIncorrect) incorrect entries in \(policy.window / 60) min, \(policy.firstLock / 60) min first" : "off")
-        switch setup.decision {
-        case .proceed(let result, _): report.decision = "\(result) (dial, no prompt)"
-        case .deny: report.decision = "DENIED (no prompt)"
-        case .prompt(let p, _):
-            report.decision = "PROMPT"
-            report.prompt = .init(poundSkips: p.poundSkips, mustValidate: p.mustValidate,
-                                  afterMaxRetries: p.proceedAfterMaxRetries ? "proceed without a code" : "end the call",
-                                  codeLength: p.codeLength, maxRetries: p.maxRetries, entryTimeout: p.entryTimeout)
-        }
-        return report
     }
 }

@@ -1,4 +1,5 @@
 import AccountCodes
+import Admin
 import ArgumentParser
 import Store
 
@@ -28,7 +29,7 @@ struct GroupCommand: ParsableCommand {
             var group = SettingsGroup(accountID: store.account, name: name)
             group.permission = permission
             try overrides.apply(to: &group.overrides)
-            try store.open().saveGroup(group, create: true)
+            try admin(store).saveGroup(group, create: true)
             print("added group \(name)")
         }
     }
@@ -44,11 +45,11 @@ struct GroupCommand: ParsableCommand {
         @OptionGroup var overrides: OverrideOptions
 
         func run() throws {
-            let db = try store.open()
-            guard var group = try db.group(account: store.account, name: name) else { throw StoreError.notFound("group \(name.debugDescription)") }
+            let admin = try admin(store)
+            var group = try admin.group(account: store.account, name: name)
             if let permission { group.permission = permission }
             try overrides.apply(to: &group.overrides)
-            try db.saveGroup(group, create: false)
+            try admin.saveGroup(group, create: false)
             print("saved group \(name)")
         }
     }
@@ -62,7 +63,7 @@ struct GroupCommand: ParsableCommand {
         @Argument(help: "Group name.") var name: String
 
         func run() throws {
-            let moved = try store.open().removeGroup(account: store.account, name: name)
+            let moved = try admin(store).removeGroup(account: store.account, name: name)
             print("removed group \(name); \(moved) users now have no group")
         }
     }
@@ -73,7 +74,7 @@ struct GroupCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let groups = try store.open().groups(account: store.account)
+            let groups = try admin(store).groups(account: store.account)
             if output.json { return try printJSON(groups) }
             printTable(["GROUP", "PERMISSION", "OVERRIDES"], groups.map { [$0.name, $0.permission.rawValue, describe($0.overrides)] })
         }

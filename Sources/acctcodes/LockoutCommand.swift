@@ -1,4 +1,5 @@
 import AccountCodes
+import Admin
 import ArgumentParser
 import Foundation
 import Store
@@ -20,7 +21,7 @@ struct LockoutCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: OutputOptions
         func run() throws {
-            let locks = try store.open().lockouts(account: store.account, now: Date().timeIntervalSince1970)
+            let locks = try admin(store).lockouts(account: store.account)
             if output.json { return try printJSON(locks) }
             let iso = ISO8601DateFormatter()
             printTable(["SUBJECT", "LOCKED AT", "UNTIL", "ENTRIES", "STRIKES"], locks.map {
@@ -43,6 +44,6 @@ struct LockoutCommand: ParsableCommand {
 }
 
 func unlock(_ store: StoreOptions, _ subject: LockSubject) throws {
-    let wasLocked = try store.open().unlock(account: store.account, subject: subject, now: Date().timeIntervalSince1970)
+    let wasLocked = try admin(store).unlock(account: store.account, subject: subject)
     print(wasLocked ? "unlocked \(subject)" : "\(subject) was not locked; its incorrect entries are forgotten")
 }

@@ -3,9 +3,12 @@ import ArgumentParser
 import CallFlows
 import FastAGIServer
 import Foundation
+import HTTPAPI
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 import Store
 
@@ -13,9 +16,11 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the FastAGI server.",
         discussion: """
-        With no options it listens on 127.0.0.1:4573, accepts connections from loopback only and keeps
-        its data in ./acctcodes.sqlite (or $ACCTCODES_DB). Routes: outbound, tag, hangup, ping.
+        With no options it listens on 127.0.0.1:4573 for FastAGI and on 127.0.0.1:8080 for the HTTP
+        API and /metrics, accepts connections from loopback only and keeps its data in
+        ./acctcodes.sqlite (or $ACCTCODES_DB). Routes: outbound, tag, hangup, ping.
         SIGINT or SIGTERM stops accepting and lets calls in flight finish (see --shutdown-grace).
+        --config FILE reads the same settings from YAML (dist/acctcodes.yaml); flags win over it.
 
         Example, Asterisk on another host of 10.0.0.0/8:
           acctcodes serve --listen 0.0.0.0:4573 --allow 10.0.0.0/8
@@ -23,38 +28,41 @@ struct Serve: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "Address and port to listen on.")
-    var listen = ListenAddress(host: "127.0.0.1", port: 4573)
+    @Option(help: ArgumentHelp("YAML config file (see dist/acctcodes.yaml); flags given here win over it.", valueName: "file"))
+    var config: String?
+
+    @Option(help: "Address and port to listen on for FastAGI. Default: 127.0.0.1:4573.")
+    var listen: ListenAddress?
 
     @Option(name: .customLong("allow"), help: "Source network allowed to connect, in CIDR form (repeatable). Default: loopback only.")
     var allow: [String] = []
 
-    @Option(help: "Most connections open at once; more are closed on accept.")
-    var maxConnections = 10_000
+    @Option(help: "Most connections open at once; more are closed on accept. Default: 10000.")
+    var maxConnections: Int?
 
-    @Option(help: "Longest line accepted from Asterisk, in bytes.")
-    var maxLineLength = 8192
+    @Option(help: "Longest line accepted from Asterisk, in bytes. Default: 8192.")
+    var maxLineLength: Int?
 
-    @Option(help: "Seconds a new connection has to send its AGI environment.")
-    var environmentTimeout = 5.0
+    @Option(help: "Seconds a new connection has to send its AGI environment. Default: 5.")
+    var environmentTimeout: Double?
 
-    @Option(help: "Seconds to wait for Asterisk's reply to one command (GET DATA also gets its prompt time).")
-    var replyTimeout = 30.0
+    @Option(help: "Seconds to wait for Asterisk's reply to one command (GET DATA also gets its prompt time). Default: 30.")
+    var replyTimeout: Double?
 
-    @Option(help: "Hard limit on one session, in seconds.")
-    var sessionTimeout = 600.0
+    @Option(help: "Hard limit on one session, in seconds. Default: 600.")
+    var sessionTimeout: Double?
 
-    @Option(help: "Seconds calls in flight may take to finish on shutdown.")
-    var shutdownGrace = 10.0
+    @Option(help: "Seconds calls in flight may take to finish on shutdown. Default: 10.")
+    var shutdownGrace: Double?
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: Logger.Level = .info
+    @Option(help: "trace, debug, info, notice, warning, error or critical. Default: info.")
+    var logLevel: Logger.Level?
 
     @Option(help: ArgumentHelp("SQLite database file (default: $ACCTCODES_DB, else ./acctcodes.sqlite).", valueName: "path"))
     var db: String?
 
-    @Option(help: "When the database fails during a call: closed (deny; emergency calls still pass) or open (allow, logged).")
-    var failMode: FailMode = .closed
+    @Option(help: "When the database fails during a call: closed (deny; emergency calls still pass) or open (allow, logged). Default: closed.")
+    var failMode: FailMode?
 
     @Option(help: ArgumentHelp("Shell command run on every lockout, with the event as a JSON line on its standard input (e.g. curl ... --data-binary @- URL to POST it).", valueName: "command"))
     var alertCommand: String?
@@ -77,79 +85,87 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "fsync every usage-log commit (survives power loss; by default a commit survives the process being killed).")
     var fsync = false
 
-    @Option(help: ArgumentHelp("Longest a call waits for the database to take its usage-log entry (another process holding its write lock) before the entry goes to the spool and the call is answered, in milliseconds.", valueName: "ms"))
-    var commitWait = 250.0
+    @Option(help: ArgumentHelp("Longest a call waits for the database to take its usage-log entry (another process holding its write lock) before the entry goes to the spool and the call is answered, in milliseconds. Default: 250.", valueName: "ms"))
+    var commitWait: Double?
+
+    @Option(help: ArgumentHelp("Address and port of the HTTP API and /metrics, or off. Default: 127.0.0.1:8080.", valueName: "host:port"))
+    var httpListen: String?
+
+    @Option(name: .customLong("http-allow"), help: "Network allowed to use the HTTP API, in CIDR form (repeatable). Default: loopback only.")
+    var httpAllow: [String] = []
+
+    @Flag(help: "Check the config file and flags, print what serve would run with, and exit.")
+    var check = false
 
     func validate() throws {
-        for block in allow where AddressAllowList.Block(block) == nil {
-            throw ValidationError("--allow \(block): not an address or CIDR block (e.g. 10.0.0.0/8)")
-        }
-        for (name, value) in [("--environment-timeout", environmentTimeout), ("--reply-timeout", replyTimeout),
-                              ("--session-timeout", sessionTimeout), ("--shutdown-grace", shutdownGrace)] where value <= 0 {
-            throw ValidationError("\(name) must be more than 0 seconds")
-        }
-        guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
-        guard maxLineLength >= 256 else { throw ValidationError("--max-line-length must be at least 256") }
-        guard commitWait >= 1, commitWait <= 60_000 else { throw ValidationError("--commit-wait must be 1 to 60000 ms") }
-        _ = try flowConfiguration()
+        _ = try settings()
     }
 
-    func flowConfiguration() throws -> CallFlowConfiguration {
+    /// The file's settings under the flags, checked. Errors name the flag or the file's key.
+    func settings() throws -> ServeSettings {
+        let file: ServeConfig
+        do { file = try config.map { path throws(ServeConfig.LoadError) in try ServeConfig.load(path: path) } ?? ServeConfig() } catch {
+            throw ValidationError(error.description)
+        }
+        return try ServeSettings(flags: self, file: file)
+    }
+
+    func flowConfiguration(_ settings: ServeSettings) throws -> CallFlowConfiguration {
         var flows = CallFlowConfiguration()
-        flows.failMode = failMode
-        flows.alertCommand = alertCommand
-        flows.answerBeforePrompt = !noAnswer
-        flows.playAccepted = playAccepted
-        flows.setVariablesTogether = !noMset
-        for item in prompt {
-            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[1].isEmpty, flows.prompts.set(parts[0], file: parts[1]) else {
-                throw ValidationError("--prompt \(item): expected NAME=FILE with NAME one of \(PromptFiles.names.joined(separator: ", "))")
+        flows.failMode = settings.failMode
+        flows.alertCommand = settings.alertCommand
+        flows.answerBeforePrompt = settings.answer
+        flows.playAccepted = settings.playAccepted
+        flows.setVariablesTogether = settings.mset
+        for (name, file) in settings.prompts {
+            guard !file.isEmpty, flows.prompts.set(name, file: file) else {
+                throw ValidationError("prompt \(name)=\(file): expected NAME=FILE with NAME one of \(PromptFiles.names.joined(separator: ", "))")
             }
         }
         return flows
     }
 
     func run() async throws {
-        let logger = bootstrapLogging(level: logLevel)
+        let settings = try settings()
+        if check { return print(settings.summary) }
+        let logger = bootstrapLogging(level: settings.logLevel)
+        // Metrics first: the server, the flows and the store make their instruments as they start.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(ServeSettings.metricsFactory(registry))
         // Route handlers then run on the event-loop threads that own their sockets: a command's
         // round trip no longer crosses threads (measured: see BENCHMARKS.md).
         if !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
             logger.debug("Swift concurrency keeps its own executor")
         }
-        var configuration = ServerConfiguration()
-        configuration.host = listen.host
-        configuration.port = listen.port
-        if !allow.isEmpty { configuration.allowList = AddressAllowList(allow.compactMap(AddressAllowList.Block.init)) }
-        configuration.maxConnections = maxConnections
-        configuration.maxLineLength = maxLineLength
-        configuration.environmentTimeout = .seconds(environmentTimeout)
-        configuration.replyTimeout = .seconds(replyTimeout)
-        configuration.sessionTimeout = .seconds(sessionTimeout)
-        configuration.shutdownGracePeriod = .seconds(shutdownGrace)
-
         var options = AcctcodesStore.Options()
-        options.fsyncEveryCommit = fsync
+        options.fsyncEveryCommit = settings.fsync
         // The server's only writes are usage-log operations: a lock held by another process makes
         // a call wait this long at most, then its operation goes to the spool.
-        options.busyTimeout = commitWait / 1000
-        let path = db ?? ProcessInfo.processInfo.environment["ACCTCODES_DB"] ?? "acctcodes.sqlite"
-        let store = try AcctcodesStore(path: path, options: options)
-        logger.info("database ready", metadata: ["path": "\(path)"])
+        options.busyTimeout = settings.commitWait / 1000
+        let store = try AcctcodesStore(path: settings.databasePath, options: options)
+        logger.info("database ready", metadata: ["path": "\(settings.databasePath)"])
         // Entries the database refuses wait here, beside it, and move in once it takes writes again.
-        let spool = UsageSpool(path: path + ".spool.jsonl")
-        let flows = CallFlows(store: store, configuration: try flowConfiguration(), spool: spool)
-        if let soundsDir { checkPrompts(flows.configuration.prompts, in: soundsDir, logger: logger) }
+        let spool = UsageSpool(path: settings.databasePath + ".spool.jsonl")
+        let flows = CallFlows(store: store, configuration: try flowConfiguration(settings), spool: spool)
+        if let dir = settings.soundsDir { checkPrompts(flows.configuration.prompts, in: dir, logger: logger) }
         var router = AGIRouter.builtIn
         flows.install(into: &router)
-        let server = FastAGIServer(configuration: configuration, router: router, logger: logger)
-        let group = ServiceGroup(configuration: .init(
+        let server = FastAGIServer(configuration: settings.server, router: router, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             // Shut down in reverse order: the server drains its calls first, then the spool drainer stops.
-            services: [.init(service: SpoolDrainer(flows: flows, logger: logger), successTerminationBehavior: .ignore),
-                       .init(service: AGIService(server: server, flows: flows))],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        ))
+            .init(service: SpoolDrainer(flows: flows, logger: logger), successTerminationBehavior: .ignore),
+        ]
+        if let http = settings.http {
+            let api = OperatorAPI(store: store, configuration: http, logger: logger, metricsText: {
+                var buffer: [UInt8] = []
+                registry.emit(into: &buffer)
+                return buffer
+            })
+            services.append(.init(service: api.application()))
+            logger.info("HTTP API listening", metadata: ["address": "\(http.host):\(http.port)"])
+        }
+        services.append(.init(service: AGIService(server: server, flows: flows)))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         let usage = flows.usageLog.writer
         // How well concurrent calls shared commits (see UsageLogWriter's group commit).

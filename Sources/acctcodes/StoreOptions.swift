@@ -1,3 +1,4 @@
+import Admin
 import ArgumentParser
 import Foundation
 import Store
@@ -15,6 +16,20 @@ struct StoreOptions: ParsableArguments {
     func open() throws -> AcctcodesStore {
         try AcctcodesStore(path: path)
     }
+}
+
+/// The application layer as the CLI uses it: an operator named after the user who ran it, in
+/// the audit log. Whoever can open the database file can change anything in it anyway.
+func admin(_ store: StoreOptions) throws -> Admin {
+    Admin(store: try store.open(), principal: .commandLine(user: commandLineUser()))
+}
+
+func commandLineUser() -> String {
+    let environment = ProcessInfo.processInfo.environment
+    if let name = environment["SUDO_USER"] ?? environment["USER"] ?? environment["LOGNAME"], !name.isEmpty {
+        return name.filter { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+    }
+    return "uid\(getuid())"
 }
 
 struct OutputOptions: ParsableArguments {

@@ -1,3 +1,4 @@
+import Admin
 import ArgumentParser
 import Foundation
 import Store
@@ -22,23 +23,9 @@ struct UsageCommand: ParsableCommand {
         }
 
         func day(_ text: String, _ option: String) throws -> Date {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            formatter.dateFormat = "yyyy-MM-dd"
-            guard let date = formatter.date(from: text) else { throw ValidationError("\(option) takes a date like 2026-11-01") }
+            guard let date = UsageFilter.day(text) else { throw ValidationError("\(option) takes a date like 2026-11-01") }
             return date
         }
-    }
-
-    static let csvHeader = ["started_at", "route", "user", "caller_id", "dialed", "class", "asked", "incorrect_entries", "result",
-                            "reason", "code", "tag_code", "uniqueid", "linkedid", "channel", "ended_at", "disposition", "duration", "billsec"]
-
-    static func csvFields(_ e: UsageEntry) -> [String] {
-        let iso = ISO8601DateFormatter()
-        return [iso.string(from: e.startedAt), e.route, e.user, e.callerID, e.dialed, e.callClass, e.asked, String(e.incorrectEntries),
-                e.result, e.reason, e.code ?? "", e.tagCode ?? "", e.uniqueID, e.linkedID, e.channel,
-                e.endedAt.map(iso.string) ?? "", e.disposition ?? "", e.duration.map(String.init) ?? "", e.billsec.map(String.init) ?? ""]
     }
 
     struct List: ParsableCommand {
@@ -52,7 +39,7 @@ struct UsageCommand: ParsableCommand {
         @Option(help: "Show at most this many.") var limit: Int?
 
         func run() throws {
-            let entries = try store.open().usage(try filters.filter(account: store.account, limit: limit))
+            let entries = try admin(store).usage(try filters.filter(account: store.account), afterID: nil, limit: limit ?? Int.max)
             if output.json { return try printJSON(entries) }
             let iso = ISO8601DateFormatter()
             printTable(["STARTED", "USER", "DIALED", "CLASS", "RESULT", "CODE", "TRIES", "BILLSEC"], entries.map {
@@ -62,20 +49,30 @@ struct UsageCommand: ParsableCommand {
         }
     }
 
-    struct Export: ParsableCommand {
+    struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Export usage-log entries as CSV.",
+            abstract: "Export usage-log entries as CSV, in arrival order.",
             discussion: "Example: acctcodes usage export --from 2026-11-01 --to 2026-11-30 --output november.csv"
         )
         @OptionGroup var store: StoreOptions
         @OptionGroup var filters: Filters
         @Option(help: "File to write (default: standard output).") var output: String?
 
-        func run() throws {
-            let entries = try store.open().usage(try filters.filter(account: store.account))
-            var text = CSV.line(UsageCommand.csvHeader)
-            for entry in entries { text += CSV.line(UsageCommand.csvFields(entry)) }
-            try writeOutput(text, to: output)
+        func run() async throws {
+            let admin = try admin(store)
+            let filter = try filters.filter(account: store.account)
+            // Written a page at a time: a year of calls never sits in memory at once.
+            let handle: FileHandle
+            if let output {
+                guard FileManager.default.createFile(atPath: output, contents: nil) , let opened = FileHandle(forWritingAtPath: output) else {
+                    throw ValidationError("cannot write \(output)")
+                }
+                handle = opened
+            } else {
+                handle = FileHandle.standardOutput
+            }
+            defer { if output != nil { try? handle.close() } }
+            try await admin.exportUsage(filter) { chunk in try handle.write(contentsOf: Data(chunk.utf8)) }
         }
     }
 
@@ -90,7 +87,7 @@ struct UsageCommand: ParsableCommand {
         @Flag(help: "Print CSV instead of a table.") var csv = false
 
         func run() throws {
-            let totals = try store.open().usageTotals(try filters.filter(account: store.account))
+            let totals = try admin(store).usageTotals(try filters.filter(account: store.account))
             if output.json { return try printJSON(totals) }
             if csv {
                 print(CSV.line(["code", "description", "calls", "billsec", "billable_minutes"]), terminator: "")

@@ -1,4 +1,5 @@
 import AccountCodes
+import Admin
 import ArgumentParser
 import Store
 
@@ -27,7 +28,7 @@ struct UserCommand: ParsableCommand {
             user.group = group
             user.enabled = enabled
             try overrides.apply(to: &user.overrides)
-            try store.open().saveUser(user, create: true)
+            try admin(store).saveUser(user, create: true)
             print("added user \(ext)\(enabled ? "" : " (account codes disabled: acctcodes user enable \(ext))")")
         }
     }
@@ -47,12 +48,12 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var overrides: OverrideOptions
 
         func run() throws {
-            let db = try store.open()
-            var user = try requireUser(db, store.account, ext)
+            let admin = try admin(store)
+            var user = try admin.user(account: store.account, extension: ext)
             if let name { user.name = name }
             if let group { user.group = group == "none" ? nil : group }
             try overrides.apply(to: &user.overrides)
-            try db.saveUser(user, create: false)
+            try admin.saveUser(user, create: false)
             print("saved user \(ext)")
         }
     }
@@ -88,10 +89,10 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Argument(help: "The user's extension.") var ext: String
         func run() throws {
-            let db = try store.open()
-            var user = try requireUser(db, store.account, ext)
+            let admin = try admin(store)
+            var user = try admin.user(account: store.account, extension: ext)
             user.overrides = SettingsOverrides()
-            try db.saveUser(user, create: false)
+            try admin.saveUser(user, create: false, action: "user.reset")
             print("reset user \(ext) to group and account settings")
         }
     }
@@ -101,7 +102,7 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Argument(help: "The user's extension.") var ext: String
         func run() throws {
-            try store.open().removeUser(account: store.account, extension: ext)
+            try admin(store).removeUser(account: store.account, extension: ext)
             print("removed user \(ext)")
         }
     }
@@ -111,7 +112,7 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: OutputOptions
         func run() throws {
-            let users = try store.open().users(account: store.account)
+            let users = try admin(store).users(account: store.account)
             if output.json { return try printJSON(users) }
             printTable(["EXTENSION", "NAME", "GROUP", "CODES", "CUSTOM SETTINGS"], users.map {
                 [$0.extensionNumber, $0.name, $0.group ?? "-", $0.enabled ? "on" : "off", describe($0.overrides)]
@@ -135,7 +136,7 @@ extension UserCommand {
         @Argument(help: "CSV file, or - for standard input.") var file: String
 
         func run() throws {
-            let summary = try store.open().importUsers(account: store.account, csv: try readInput(file))
+            let summary = try admin(store).importUsers(account: store.account, csv: try readInput(file))
             print("imported \(summary.added + summary.updated) users: \(summary.added) added, \(summary.updated) updated")
         }
     }
@@ -148,22 +149,15 @@ extension UserCommand {
         @OptionGroup var store: StoreOptions
         @Option(help: "File to write (default: standard output).") var output: String?
         func run() throws {
-            try writeOutput(try store.open().exportUsers(account: store.account), to: output)
+            try writeOutput(try admin(store).exportUsers(account: store.account), to: output)
         }
     }
 }
 
-func requireUser(_ db: AcctcodesStore, _ account: String, _ ext: String) throws -> User {
-    guard let user = try db.user(account: account, extension: ext) else { throw StoreError.notFound("user \(ext.debugDescription)") }
-    return user
-}
-
 func setEnabled(_ store: StoreOptions, _ exts: [String], _ enabled: Bool) throws {
-    let db = try store.open()
+    let admin = try admin(store)
     for ext in exts {
-        var user = try requireUser(db, store.account, ext)
-        user.enabled = enabled
-        try db.saveUser(user, create: false)
+        try admin.setUserEnabled(account: store.account, extension: ext, enabled)
         print("\(enabled ? "enabled" : "disabled") account codes for \(ext)")
     }
 }

@@ -15,7 +15,7 @@ final class ServerProcess {
 
     init(cli: CLI, extra: [String] = []) throws {
         process.executableURL = CLI.executable
-        process.arguments = ["serve", "--db", cli.database, "--listen", "127.0.0.1:0"] + extra
+        process.arguments = ["serve", "--db", cli.database, "--listen", "127.0.0.1:0", "--http-listen", "off"] + extra
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice

@@ -118,7 +118,10 @@ import Testing
             }
         }) { server, port in
             _ = try await RawPeer(port: port).exchange([SessionEnvironment(script: "slow").wireText], closeAfterSending: true)
-            try await Task.sleep(for: .milliseconds(300))
+            // On a busy machine the server may not even have accepted the connection yet: wait
+            // for the handler's observation, not for a fixed time.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while await seen.values.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             try await settle(server)
             #expect(await seen.values == [true])
             #expect(server.activeSessions == 0)

@@ -29,11 +29,11 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
     @Test func migratesFromEmpty() throws {
         let store = try AcctcodesStore(path: temporaryPath())
         #expect(try store.appliedMigrations() == ["v1-accounts-groups-users-codes-usage", "v2-settings-revision",
-                                                  "v3-usage-without-code-index", "v4-toll-fraud-defenses"])
+                                                  "v3-usage-without-code-index", "v4-toll-fraud-defenses", "v5-api-tokens-audit"])
         #expect(try store.account("default") == nil)
         // Reopening applies nothing twice.
         let again = try AcctcodesStore(path: store.path)
-        #expect(try again.appliedMigrations().count == 4)
+        #expect(try again.appliedMigrations().count == 5)
     }
 
     @Test func accountRulesAreEnforcedAgainstStoredState() throws {

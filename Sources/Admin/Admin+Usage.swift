@@ -1,0 +1,39 @@
+import AccountCodes
+import Foundation
+import Store
+
+extension Admin {
+    /// One page of the usage log in arrival order; pass the last entry's id for the next.
+    public func usage(_ filter: UsageFilter, afterID: Int64?, limit: Int) throws(AdminError) -> [UsageEntry] {
+        try authorize(.readUsage, account: filter.accountID)
+        return try run { () throws(StoreError) in try store.usagePage(filter, afterID: afterID, limit: limit) }
+    }
+
+    public func usageTotals(_ filter: UsageFilter) throws(AdminError) -> [CodeTotal] {
+        try authorize(.readUsage, account: filter.accountID)
+        return try run { () throws(StoreError) in try store.usageTotals(filter) }
+    }
+
+    /// Writes the whole filtered log as CSV, a page at a time in arrival order, so memory stays
+    /// flat for any size: the header first, then a chunk a page. Reads run on the database's own
+    /// queue; `write` may wait (the API's client reading slowly holds the next page back).
+    public func exportUsage(_ filter: UsageFilter, pageSize: Int = 5_000,
+                            write: (String) async throws -> Void) async throws(AdminError) {
+        try authorize(.readUsage, account: filter.accountID)
+        do {
+            try await write(UsageCSV.headerLine)
+            var after: Int64?
+            while true {
+                let page = try await store.usagePageAsync(filter, afterID: after, limit: pageSize)
+                if page.isEmpty { return }
+                try await write(UsageCSV.lines(page))
+                after = page.last?.id
+                if page.count < pageSize { return }
+            }
+        } catch let error as StoreError {
+            throw AdminError(error)
+        } catch {
+            throw AdminError(.storage, "export stopped: \(error)")
+        }
+    }
+}

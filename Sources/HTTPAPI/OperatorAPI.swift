@@ -1,0 +1,155 @@
+import AccountCodes
+import Admin
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import NIOPosix
+import Store
+
+/// The operator's HTTP API: `/api/v1/...` (bearer tokens, checked per request against the
+/// token's role and account), `/api/v1/openapi.json` and `/metrics`.
+public struct OperatorAPI: Sendable {
+    public struct Configuration: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 8080
+        /// Peers allowed to connect; nil allows any (tests). Default: loopback only.
+        public var allowList: [NetworkBlock]? = [NetworkBlock("127.0.0.0/8")!, NetworkBlock("::1/128")!]
+        public init() {}
+    }
+
+    /// One method and path of the API, as the OpenAPI document names it.
+    public struct Route: Sendable, Hashable, CustomStringConvertible {
+        public var method: String
+        public var path: String
+        public var description: String { "\(method) \(path)" }
+    }
+
+    public let store: AcctcodesStore
+    public let configuration: Configuration
+    public let logger: Logger
+    /// The text `/metrics` serves, from the server's metrics registry.
+    public let metricsText: @Sendable () -> [UInt8]
+    let metrics: HTTPMetrics
+
+    public init(store: AcctcodesStore, configuration: Configuration = Configuration(), logger: Logger,
+                metricsFactory: (any MetricsFactory)? = nil, metricsText: @escaping @Sendable () -> [UInt8] = { [] }) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.metricsText = metricsText
+        self.metrics = HTTPMetrics(factory: metricsFactory)
+    }
+
+    /// The router with every route; `routes` lists them for the OpenAPI check.
+    public func router() -> (router: Router<APIContext>, routes: [Route]) {
+        let router = Router(context: APIContext.self)
+        router.add(middleware: metrics)
+        router.add(middleware: ErrorMiddleware(logger: logger))
+        router.add(middleware: AllowListMiddleware(allowList: configuration.allowList))
+        router.add(middleware: AuthMiddleware(store: store))
+        var table = RouteTable(router: router, store: store)
+        table.add(.get, "/metrics", public: true) { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: self.metricsText())))
+        }
+        table.add(.get, "/api/v1/openapi.json", public: true) { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
+        }
+        addAccountRoutes(&table)
+        addPeopleRoutes(&table)
+        addCodeRoutes(&table)
+        addUsageRoutes(&table)
+        addOversightRoutes(&table)
+        return (router, table.routes)
+    }
+
+    /// The application to run as a service beside the FastAGI server.
+    public func application() -> some ApplicationProtocol {
+        Application(router: router().router,
+                    configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "acctcodes"),
+                    logger: logger)
+    }
+}
+
+/// Registers routes and remembers them; routes not marked public need a principal.
+struct RouteTable {
+    let router: Router<APIContext>
+    /// What handlers capture to reach the application layer.
+    let admins: Admins
+    private(set) var routes: [OperatorAPI.Route] = []
+
+    init(router: Router<APIContext>, store: AcctcodesStore) {
+        self.router = router
+        self.admins = Admins(store: store)
+    }
+
+    typealias Handler = @Sendable (Request, APIContext) async throws -> Response
+
+    mutating func add(_ method: HTTPRequest.Method, _ path: String, public isPublic: Bool = false, _ handler: @escaping Handler) {
+        routes.append(.init(method: method.rawValue, path: path))
+        router.on(RouterPath(path), method: method) { request, context in
+            if !isPublic, context.principal == nil { throw AdminError(.unauthenticated, "send a token: Authorization: Bearer act_...") }
+            return try await handler(request, context)
+        }
+    }
+
+}
+
+struct Admins: Sendable {
+    let store: AcctcodesStore
+
+    /// The application layer for this request's principal (routes that reach it have one).
+    func admin(_ context: APIContext) -> Admin {
+        Admin(store: store, principal: context.principal ?? Principal(name: "anonymous", role: .billing, account: ""))
+    }
+}
+
+/// Runs a synchronous admin operation off the event loops: the store's calls block on SQLite.
+func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await NIOThreadPool.singleton.runIfActive(body)
+}
+
+extension Request {
+    /// A path parameter; the router only matches when it is there.
+    func parameter(_ name: String, _ context: APIContext) throws -> String {
+        guard let value = context.parameters.get(name) else { throw AdminError(.invalid, "\(name) is missing", field: name) }
+        return value
+    }
+
+    func query(_ name: String) -> String? {
+        uri.queryParameters.get(name)
+    }
+
+    func queryInt(_ name: String, default value: Int? = nil, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = query(name) else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw AdminError(.invalid, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)", field: name)
+        }
+        return number
+    }
+
+    func queryBool(_ name: String) throws -> Bool? {
+        guard let text = query(name) else { return nil }
+        switch text {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw AdminError(.invalid, "\(name) must be true or false", field: name)
+        }
+    }
+
+    /// The whole body, up to the context's upload limit.
+    func bytes(_ context: APIContext) async throws -> [UInt8] {
+        let buffer = try await body.collect(upTo: context.maxUploadSize)
+        return Array(buffer.readableBytesView)
+    }
+
+    /// A text body (CSV), UTF-8 checked like the CLI's files.
+    func text(_ context: APIContext) async throws -> String {
+        do { return try CSV.decode(try await bytes(context)) } catch { throw AdminError(.invalid, "import rejected, nothing was changed", problems: ["\(error)"]) }
+    }
+}
+
+func noContent() -> Response { Response(status: .noContent) }

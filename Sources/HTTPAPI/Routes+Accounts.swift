@@ -1,0 +1,44 @@
+import AccountCodes
+import Admin
+import Hummingbird
+import Store
+
+/// An account as the API shows it: its settings and how many codes it has.
+struct AccountView: Encodable {
+    var account: Account
+    var codeCount: Int
+}
+
+extension OperatorAPI {
+    func addAccountRoutes(_ table: inout RouteTable) {
+        let table0 = table.admins
+        table.add(.get, "/api/v1/accounts") { _, context in
+            let admin = table0.admin(context)
+            return JSONOut.response(try await offload { try admin.accounts() })
+        }
+        table.add(.get, "/api/v1/accounts/{account}") { request, context in
+            let admin = table0.admin(context)
+            let id = try request.parameter("account", context)
+            return JSONOut.response(try await offload {
+                let account = try admin.account(id)
+                return AccountView(account: account, codeCount: (try? admin.codeCount(account: id)) ?? 0)
+            })
+        }
+        // Creates the account when it is new (operators only). `enableAllUsers=true` is the
+        // explicit "enable for every user who does not have it yet" of the save.
+        table.add(.patch, "/api/v1/accounts/{account}") { request, context in
+            let admin = table0.admin(context)
+            let id = try request.parameter("account", context)
+            let enableAll = try request.queryBool("enableAllUsers") ?? false
+            let body = try await request.bytes(context)
+            return JSONOut.response(try await offload {
+                try admin.authorize(.writeSettings, account: id)
+                let current = try admin.store.account(id) ?? Account(id: id)
+                var changed = try MergePatch.apply(body, to: current)
+                guard changed.id == id else { throw AdminError(.invalid, "id cannot change", field: "id") }
+                changed.id = id
+                return try admin.saveAccount(changed, enableAllUsers: enableAll)
+            })
+        }
+    }
+}

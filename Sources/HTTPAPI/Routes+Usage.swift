@@ -1,0 +1,59 @@
+import AccountCodes
+import Admin
+import Foundation
+import Hummingbird
+import Store
+
+/// A page of the usage log; `next` is the `after` of the following page, null at the end.
+struct UsagePage: Encodable {
+    var entries: [UsageEntry]
+    var next: Int64?
+}
+
+extension OperatorAPI {
+    func addUsageRoutes(_ table: inout RouteTable) {
+        let t = table.admins
+        let usage = "/api/v1/accounts/{account}/usage"
+        table.add(.get, usage) { request, context in
+            let (admin, filter) = (t.admin(context), try Self.usageFilter(request, context))
+            let limit = try request.queryInt("limit", default: 100, in: 1...10_000)!
+            let after = try request.queryInt("after", in: 0...Int.max).map(Int64.init)
+            return JSONOut.response(try await offload {
+                let entries = try admin.usage(filter, afterID: after, limit: limit)
+                return UsagePage(entries: entries, next: entries.count == limit ? entries.last?.id : nil)
+            })
+        }
+        table.add(.get, usage + "/totals") { request, context in
+            let (admin, filter) = (t.admin(context), try Self.usageFilter(request, context))
+            return JSONOut.response(try await offload { try admin.usageTotals(filter) })
+        }
+        // Streamed a page at a time: a million rows go out in constant memory, and a client that
+        // reads slowly holds the next page back instead of the server buffering it.
+        table.add(.get, usage + ".csv") { request, context in
+            let (admin, filter) = (t.admin(context), try Self.usageFilter(request, context))
+            try admin.authorize(.readUsage, account: filter.accountID)
+            let logger = self.logger
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: ResponseBody { writer in
+                do {
+                    try await admin.exportUsage(filter) { chunk in try await writer.write(ByteBuffer(string: chunk)) }
+                } catch {
+                    // The status is sent; cutting the body short is all that is left to say.
+                    logger.warning("usage export stopped", metadata: ["error": "\(error)"])
+                    throw error
+                }
+                try await writer.finish(nil)
+            })
+        }
+    }
+
+    /// `from`/`to` (UTC days, `to` included), `user`, `code`.
+    static func usageFilter(_ request: Request, _ context: APIContext) throws -> UsageFilter {
+        func day(_ name: String) throws -> Date? {
+            guard let text = request.query(name) else { return nil }
+            guard let date = UsageFilter.day(text) else { throw AdminError(.invalid, "\(name) takes a day like 2026-11-01", field: name) }
+            return date
+        }
+        return UsageFilter(accountID: try request.parameter("account", context), from: try day("from"),
+                           to: try day("to")?.addingTimeInterval(86_400), user: request.query("user"), code: request.query("code"))
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// The usage log as CSV, one format for the CLI's export and the API's streamed one.
+public enum UsageCSV {
+    public static let header = ["started_at", "route", "user", "caller_id", "dialed", "class", "asked", "incorrect_entries", "result",
+                                "reason", "code", "tag_code", "uniqueid", "linkedid", "channel", "ended_at", "disposition",
+                                "duration", "billsec"]
+
+    public static var headerLine: String { CSV.line(header) }
+
+    /// The entries' lines. One formatter a call: making one per row cost more than the row.
+    public static func lines(_ entries: [UsageEntry]) -> String {
+        let iso = ISO8601DateFormatter()
+        var text = ""
+        text.reserveCapacity(entries.count * 160)
+        for e in entries {
+            text += CSV.line([iso.string(from: e.startedAt), e.route, e.user, e.callerID, e.dialed, e.callClass, e.asked,
+                              String(e.incorrectEntries), e.result, e.reason, e.code ?? "", e.tagCode ?? "", e.uniqueID, e.linkedID,
+                              e.channel, e.endedAt.map(iso.string) ?? "", e.disposition ?? "", e.duration.map(String.init) ?? "",
+                              e.billsec.map(String.init) ?? ""])
+        }
+        return text
+    }
+}
+
+extension UsageFilter {
+    /// A `YYYY-MM-DD` day's first instant in UTC, as the filters take it; nil if it is not a day.
+    public static func day(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        guard text.utf8.count == 10, let date = formatter.date(from: text) else { return nil }
+        return date
+    }
+}
