@@ -17,17 +17,19 @@ extension Admin {
     /// Writes the whole filtered log as CSV, a page at a time in arrival order, so memory stays
     /// flat for any size: the header first, then a chunk a page. Reads run on the database's own
     /// queue; `write` may wait (the API's client reading slowly holds the next page back).
-    public func exportUsage(_ filter: UsageFilter, pageSize: Int = 5_000,
+    public func exportUsage(_ filter: UsageFilter, pageSize: Int = 1_000,
                             write: (String) async throws -> Void) async throws(AdminError) {
         try authorize(.readUsage, account: filter.accountID)
         do {
             try await write(UsageCSV.headerLine)
             var after: Int64?
             while true {
-                let page = try await store.usagePageAsync(filter, afterID: after, limit: pageSize)
-                if page.isEmpty { return }
-                try await write(UsageCSV.lines(page))
-                after = page.last?.id
+                // Read and formatted on the database's queue, not on the caller's thread (for the
+                // API, an event loop that also answers calls).
+                let page = try await store.usageCSVPage(filter, afterID: after, limit: pageSize)
+                if page.count == 0 { return }
+                try await write(page.text)
+                after = page.lastID
                 if page.count < pageSize { return }
             }
         } catch let error as StoreError {

@@ -18,8 +18,15 @@ extension AcctcodesStore {
         try read { db in try Self.fetchUsagePage(db, filter, afterID: afterID, limit: limit) }
     }
 
-    public func usagePageAsync(_ filter: UsageFilter, afterID: Int64?, limit: Int) async throws(StoreError) -> [UsageEntry] {
-        try await asyncRead { db in try Self.fetchUsagePage(db, filter, afterID: afterID, limit: limit) }
+    /// A page of the usage log as CSV lines, made on the database's reader queue: an export of a
+    /// million rows keeps its formatting off the event loops that answer calls. `lastID` is the
+    /// next page's `afterID`; `count` below `limit` means this was the last page.
+    public func usageCSVPage(_ filter: UsageFilter, afterID: Int64?, limit: Int) async throws(StoreError)
+        -> (text: String, lastID: Int64?, count: Int) {
+        try await asyncRead { db in
+            let page = try Self.fetchUsagePage(db, filter, afterID: afterID, limit: limit)
+            return (UsageCSV.lines(page), page.last?.id, page.count)
+        }
     }
 
     static func fetchUsagePage(_ db: GRDB.Database, _ filter: UsageFilter, afterID: Int64?, limit: Int) throws -> [UsageEntry] {

@@ -256,3 +256,18 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
         #expect(throws: StoreError.self) { try AcctcodesStore(path: "/nonexistent-dir/x/acctcodes.sqlite") }
     }
 }
+
+@Suite struct UsageCSVTests {
+    /// The export's own time format is ISO 8601 as Foundation writes it, without its cost.
+    @Test(arguments: [0.0, 1_764_000_000, 1_764_000_000.4, 951_782_400, 4_102_444_799])
+    func timesAreISO8601(seconds: Double) {
+        let date = Date(timeIntervalSince1970: seconds)
+        #expect(UsageCSV.lines([entry(at: date)]).hasPrefix(ISO8601DateFormatter().string(from: date) + ",outbound,"))
+    }
+
+    func entry(at date: Date) -> UsageEntry {
+        UsageEntry(startedAt: date, route: "outbound", accountID: "default", user: "1001", callerID: "1001", dialed: "5551234",
+                   callClass: "local", asked: "none", incorrectEntries: 0, result: "NOTREQUIRED", reason: "collection-off", code: nil,
+                   uniqueID: "u", linkedID: "u", channel: "SIP/1001-1")
+    }
+}
