@@ -31,6 +31,9 @@ extension AcctcodesStore {
 
     static func fetchUsagePage(_ db: GRDB.Database, _ filter: UsageFilter, afterID: Int64?, limit: Int) throws -> [UsageEntry] {
         var (whereSQL, arguments) = whereClause(filter)
+        // Walk the table in id order from the cursor: through the account's date index, SQLite
+        // sorted every row of the account for each page (a million-row export was quadratic).
+        whereSQL = whereSQL.replacingOccurrences(of: "WHERE u.account_id = ?", with: "WHERE +u.account_id = ?")
         if let afterID { whereSQL += " AND u.id > ?"; arguments += [afterID] }
         arguments += [limit]
         return try Row.fetchAll(db, sql: "SELECT * FROM usage u \(whereSQL) ORDER BY u.id LIMIT ?", arguments: arguments)
