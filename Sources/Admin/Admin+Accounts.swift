@@ -7,20 +7,27 @@ extension Admin {
         let ids: [String]
         if let own = principal.account { ids = [own] } else { ids = try run { () throws(StoreError) in try store.accountIDs() } }
         var accounts: [Account] = []
-        for id in ids {
-            if let found = try run({ () throws(StoreError) in try id == Account.defaultID ? store.accountOrDefault(id) : store.account(id) }) {
-                accounts.append(found)
-            }
-        }
+        for id in ids { if let found = try stored(id) { accounts.append(found) } }
         return accounts
     }
 
     /// An account's settings. `default` always exists (with defaults until first saved).
     public func account(_ id: String) throws(AdminError) -> Account {
         try authorize(.readSettings, account: id)
-        let found = try run { () throws(StoreError) in try id == Account.defaultID ? store.accountOrDefault(id) : store.account(id) }
-        guard let found else { throw AdminError(.notFound, "account \(id.debugDescription) not found") }
+        guard let found = try stored(id) else { throw AdminError(.notFound, "account \(id.debugDescription) not found") }
         return found
+    }
+
+    /// The account as stored; `default` with its defaults before it was first saved.
+    private func stored(_ id: String) throws(AdminError) -> Account? {
+        try run { () throws(StoreError) in try id == Account.defaultID ? store.accountOrDefault(id) : store.account(id) }
+    }
+
+    /// The account to change, for an edit that ends in `saveAccount`: the stored one, or a new
+    /// one with defaults (saving that creates it, which `saveAccount` allows operators alone).
+    public func accountToEdit(_ id: String) throws(AdminError) -> Account {
+        try authorize(.writeSettings, account: id)
+        return try run { () throws(StoreError) in try store.accountOrDefault(id) }
     }
 
     public func codeCount(account: String) throws(AdminError) -> Int {
@@ -42,16 +49,15 @@ extension Admin {
         let previous = try run { () throws(StoreError) in try store.account(account.id) }
         if previous == nil, account.id != Account.defaultID { try authorize(.administerAccounts, account: account.id) }
         if account.allowedSources != (previous?.allowedSources ?? []) { try authorize(.bindSources, account: account.id) }
-        let tenancyWasOn = try run { () throws(StoreError) in try store.sourceBindings().tenancyIsOn }
+        let tenancyWasOn = try run { () throws(StoreError) in try store.sourceBindings() }.tenancyIsOn
         let audit = record("account.save", account: account.id, target: "account \(account.id)", before: previous,
                            after: enableAllUsers ? AccountChange(account: account, enableAllUsers: true) : AccountChange(account: account))
         let enabled = try run { () throws(StoreError) in try store.saveAccount(account, enableAllUsers: enableAllUsers, audit: audit) }
         var closed: [String] = []
-        if !tenancyWasOn, try run({ () throws(StoreError) in try store.sourceBindings().tenancyIsOn }) {
-            for id in try run({ () throws(StoreError) in try store.accountIDs() })
-            where try run({ () throws(StoreError) in try store.account(id)?.allowedSources.isEmpty ?? true }) {
-                closed.append(id)
-            }
+        let bindings = try run { () throws(StoreError) in try store.sourceBindings() }
+        if !tenancyWasOn, bindings.tenancyIsOn {
+            let bound = Set(bindings.bindings.map(\.accountID))
+            closed = try run { () throws(StoreError) in try store.accountIDs() }.filter { !bound.contains($0) }
         }
         return AccountSaved(enabledUsers: enabled, closedAccounts: closed)
     }

@@ -1,3 +1,4 @@
+import AccountCodes
 import Foundation
 import Store
 
@@ -17,7 +18,7 @@ extension Admin {
         var scope: String?
         if role != .operator {
             guard let account else { throw AdminError(.invalid, "a \(role.rawValue) token acts for one account: give --account", field: "account") }
-            if account != "default", try run({ () throws(StoreError) in try store.account(account) }) == nil {
+            if account != Account.defaultID, try run({ () throws(StoreError) in try store.account(account) }) == nil {
                 throw AdminError(.notFound, "account \(account.debugDescription) not found")
             }
             scope = account

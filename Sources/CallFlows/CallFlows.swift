@@ -88,7 +88,7 @@ public struct CallFlows: Sendable {
     /// A request refused before the rules: in the metrics, and in the server's log with who
     /// asked, from where, for what.
     func refused(_ reason: Reason, route: Route, request: CallRequest, call: AGICall) {
-        metrics.session(route: route.rawValue, result: "DENIED", reason: reason.rawValue)
+        metrics.session(route: route.rawValue, result: CallResult.denied.rawValue, reason: reason.rawValue)
         call.logger.warning("refused: \(reason)", metadata: Self.refusalMetadata(request, source: call.peerAddress))
     }
 

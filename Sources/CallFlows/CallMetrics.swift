@@ -1,3 +1,4 @@
+import AccountCodes
 import Metrics
 import Store
 
@@ -14,7 +15,7 @@ struct CallMetrics: Sendable {
     /// `acctcodes_refusals_total{reason}`.
     func session(route: String, result: String, reason: String) {
         Counter(label: "acctcodes_sessions_total", dimensions: [("route", route), ("result", result)]).increment()
-        if result == "DENIED" {
+        if result == CallResult.denied.rawValue {
             Counter(label: "acctcodes_refusals_total", dimensions: [("reason", reason)]).increment()
         }
     }

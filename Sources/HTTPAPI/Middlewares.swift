@@ -49,28 +49,16 @@ struct AuthMiddleware: RouterMiddleware {
 /// (`/api/v1/accounts/{account}`), never the path, so labels stay few.
 struct HTTPMetrics: RouterMiddleware {
     typealias Context = APIContext
-    let factory: (any MetricsFactory)?
-
-    init(factory: (any MetricsFactory)?) { self.factory = factory }
-
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         // Time to the response's head: a streamed export's body is the client's pace, not ours.
         let route = context.endpointPath ?? "unmatched"
         let method = request.method.rawValue
-        Self.counter(factory, [("route", route), ("method", method), ("status", String(response.status.code))]).increment()
-        Self.timer(factory, [("route", route), ("method", method)]).record(duration: ContinuousClock.now - start)
+        Counter(label: "acctcodes_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(response.status.code))])
+            .increment()
+        Metrics.Timer(label: "acctcodes_http_request_duration_seconds", dimensions: [("route", route), ("method", method)])
+            .record(duration: ContinuousClock.now - start)
         return response
-    }
-
-    static func counter(_ factory: (any MetricsFactory)?, _ dimensions: [(String, String)]) -> Counter {
-        if let factory { return Counter(label: "acctcodes_http_requests_total", dimensions: dimensions, factory: factory) }
-        return Counter(label: "acctcodes_http_requests_total", dimensions: dimensions)
-    }
-
-    static func timer(_ factory: (any MetricsFactory)?, _ dimensions: [(String, String)]) -> Metrics.Timer {
-        if let factory { return Metrics.Timer(label: "acctcodes_http_request_duration_seconds", dimensions: dimensions, factory: factory) }
-        return Metrics.Timer(label: "acctcodes_http_request_duration_seconds", dimensions: dimensions)
     }
 }

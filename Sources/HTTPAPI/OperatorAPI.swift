@@ -32,21 +32,19 @@ public struct OperatorAPI: Sendable {
     public let logger: Logger
     /// The text `/metrics` serves, from the server's metrics registry.
     public let metricsText: @Sendable () -> [UInt8]
-    let metrics: HTTPMetrics
 
     public init(store: AcctcodesStore, configuration: Configuration = Configuration(), logger: Logger,
-                metricsFactory: (any MetricsFactory)? = nil, metricsText: @escaping @Sendable () -> [UInt8] = { [] }) {
+                metricsText: @escaping @Sendable () -> [UInt8] = { [] }) {
         self.store = store
         self.configuration = configuration
         self.logger = logger
         self.metricsText = metricsText
-        self.metrics = HTTPMetrics(factory: metricsFactory)
     }
 
     /// The router with every route; `routes` lists them for the OpenAPI check.
     public func router() -> (router: Router<APIContext>, routes: [Route]) {
         let router = Router(context: APIContext.self)
-        router.add(middleware: metrics)
+        router.add(middleware: HTTPMetrics())
         router.add(middleware: ErrorMiddleware(logger: logger))
         router.add(middleware: AllowListMiddleware(allowList: configuration.allowList))
         router.add(middleware: AuthMiddleware(store: store))
@@ -95,7 +93,6 @@ struct RouteTable {
             return try await handler(request, context)
         }
     }
-
 }
 
 struct Admins: Sendable {

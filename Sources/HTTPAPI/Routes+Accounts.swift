@@ -21,7 +21,7 @@ extension OperatorAPI {
             let id = try request.parameter("account", context)
             return JSONOut.response(try await offload {
                 let account = try admin.account(id)
-                return AccountView(account: account, codeCount: (try? admin.codeCount(account: id)) ?? 0)
+                return AccountView(account: account, codeCount: try admin.codeCount(account: id))
             })
         }
         // Creates the account when it is new (operators only). `enableAllUsers=true` is the
@@ -32,9 +32,7 @@ extension OperatorAPI {
             let enableAll = try request.queryBool("enableAllUsers") ?? false
             let body = try await request.bytes(context)
             return JSONOut.response(try await offload {
-                try admin.authorize(.writeSettings, account: id)
-                let current = try admin.store.account(id) ?? Account(id: id)
-                var changed = try MergePatch.apply(body, to: current)
+                var changed = try MergePatch.apply(body, to: try admin.accountToEdit(id))
                 guard changed.id == id else { throw AdminError(.invalid, "id cannot change", field: "id") }
                 changed.id = id
                 return try admin.saveAccount(changed, enableAllUsers: enableAll)

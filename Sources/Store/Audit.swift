@@ -68,8 +68,10 @@ extension AcctcodesStore {
         }
     }
 
-    /// Records a change that is not a store write of its own (a token made or revoked).
-    public func recordAudit(_ record: AuditRecord) throws(StoreError) {
-        try write(audit: record) { _ in }
+    /// An import's audit record, its `after` the import's summary (the file itself is not kept).
+    static func insertAudit(_ db: GRDB.Database, _ record: AuditRecord?, summary: ImportSummary) throws {
+        guard var record else { return }
+        record.after = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
+        try insertAudit(db, record)
     }
 }

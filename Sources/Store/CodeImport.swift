@@ -84,10 +84,7 @@ extension AcctcodesStore {
             for code in codes { try Self.insertCode(db, code, replace: true) }
             let added = try Self.codeCount(db, accountID) - before
             let summary = ImportSummary(added: added, updated: codes.count - added)
-            if var audit {
-                audit.after = "{\"added\":\(summary.added),\"updated\":\(summary.updated)}"
-                try Self.insertAudit(db, audit)
-            }
+            try Self.insertAudit(db, audit, summary: summary)
             return summary
         }
     }

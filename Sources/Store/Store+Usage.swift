@@ -6,8 +6,7 @@ extension AcctcodesStore {
     public func usage(_ filter: UsageFilter) throws(StoreError) -> [UsageEntry] {
         try read { db in
             let (whereSQL, arguments) = Self.whereClause(filter)
-            let limit = filter.limit.map { " LIMIT \($0)" } ?? ""
-            return try Row.fetchAll(db, sql: "SELECT * FROM usage u \(whereSQL) ORDER BY u.started_at, u.id\(limit)", arguments: arguments)
+            return try Row.fetchAll(db, sql: "SELECT * FROM usage u \(whereSQL) ORDER BY u.started_at, u.id", arguments: arguments)
                 .map(Self.decodeUsage)
         }
     }

@@ -62,15 +62,13 @@ public struct UsageFilter: Sendable {
     public var to: Date?
     public var user: String?
     public var code: String?
-    public var limit: Int?
 
-    public init(accountID: String, from: Date? = nil, to: Date? = nil, user: String? = nil, code: String? = nil, limit: Int? = nil) {
+    public init(accountID: String, from: Date? = nil, to: Date? = nil, user: String? = nil, code: String? = nil) {
         self.accountID = accountID
         self.from = from
         self.to = to
         self.user = user
         self.code = code
-        self.limit = limit
     }
 }
 

@@ -58,10 +58,7 @@ extension AcctcodesStore {
             for (user, exists) in users { try Self.saveUser(db, user, create: !exists) }
             let added = users.count { !$0.exists }
             let summary = ImportSummary(added: added, updated: users.count - added)
-            if var audit {
-                audit.after = "{\"added\":\(summary.added),\"updated\":\(summary.updated)}"
-                try Self.insertAudit(db, audit)
-            }
+            try Self.insertAudit(db, audit, summary: summary)
             return summary
         }
     }

@@ -103,7 +103,7 @@ struct AccountCommand: ParsableCommand {
 
         func run() throws {
             let admin = try admin(store)
-            var account = try admin.store.accountOrDefault(store.account)
+            var account = try admin.accountToEdit(store.account)
             if let name { account.name = name }
             if let codeLength { account.codeLength = codeLength }
             if let maxRetries { account.maxRetries = maxRetries }

@@ -17,9 +17,9 @@ struct UsageCommand: ParsableCommand {
         @Option(help: "Only this user's calls.") var user: String?
         @Option(help: "Only calls billed to this code.") var code: String?
 
-        func filter(account: String, limit: Int? = nil) throws -> UsageFilter {
+        func filter(account: String) throws -> UsageFilter {
             UsageFilter(accountID: account, from: try from.map { try day($0, "--from") },
-                        to: try to.map { try day($0, "--to").addingTimeInterval(86_400) }, user: user, code: code, limit: limit)
+                        to: try to.map { try day($0, "--to").addingTimeInterval(86_400) }, user: user, code: code)
         }
 
         func day(_ text: String, _ option: String) throws -> Date {
