@@ -5,7 +5,7 @@ import Logging
 import Store
 
 /// The account-code routes: `outbound` before a call, `tag` mid-call, `hangup` after it.
-public struct CallFlows: Sendable {
+public final class CallFlows: Sendable {
     public let store: AcctcodesStore
     /// Every usage-log operation goes through it: committed, or spooled when the database refuses.
     public let usageLog: UsageLog

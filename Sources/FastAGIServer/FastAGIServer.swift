@@ -43,8 +43,10 @@ public final class FastAGIServer: Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            // AGI lines are short: start reads small (NIO's default starts at 2 KB) and grow if needed.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
+            // AGI lines are short, and NIO keeps each connection's receive buffer for its next read,
+            // also while a call waits minutes at a prompt: a fixed 256 bytes (the environment, ~700
+            // bytes, takes three reads in one loop turn) instead of an adaptive buffer grown to 1 KB.
+            .childChannelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 256))
             .childChannelInitializer { [self] channel in
                 self.initialize(channel)
             }

@@ -36,7 +36,13 @@ struct LineSplitter {
         guard let length = found else {
             if buffer.readableBytes > maxLength { throw LineTooLong(limit: maxLength) }
             scanned = buffer.readableBytes
-            if buffer.readableBytes > 0 { partial = buffer }
+            // Copied out rather than kept as a slice: a slice would keep the whole receive buffer
+            // alive, and NIO could not reuse it for the next read (each connection would hold two).
+            if buffer.readableBytes > 0 {
+                var copy = ByteBufferAllocator().buffer(capacity: buffer.readableBytes)
+                copy.writeImmutableBuffer(buffer)
+                partial = copy
+            }
             return nil
         }
         scanned = 0
