@@ -48,12 +48,15 @@ let package = Package(
                                                 .product(name: "Hummingbird", package: "hummingbird"),
                                                 .product(name: "Prometheus", package: "swift-prometheus")],
                 resources: [.copy("openapi.json")]),
+        // The admin console: server-rendered pages over the same application layer, on the API's listener.
+        .target(name: "AdminConsole", dependencies: ["HTTPAPI", "Admin", "AccountCodes", "Store",
+                                                     .product(name: "Hummingbird", package: "hummingbird")] + nio),
         // Asterisk's side of a session: used by tests, `acctcodes call` and `acctcodes load`.
         .target(name: "FakeAsterisk", dependencies: ["AGI"] + nio),
         .executableTarget(
             name: "acctcodes",
             dependencies: [
-                "AGI", "AccountCodes", "FastAGIServer", "Store", "CallFlows", "FakeAsterisk", "Admin", "HTTPAPI", logging, metrics,
+                "AGI", "AccountCodes", "FastAGIServer", "Store", "CallFlows", "FakeAsterisk", "Admin", "HTTPAPI", "AdminConsole", logging, metrics,
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -76,7 +79,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "AccountCodes", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CallFlowsTests", dependencies: ["CallFlows", "FakeAsterisk", "TestSupport", "Store", "AccountCodes", "FastAGIServer", logging]),
         .testTarget(name: "AdminTests", dependencies: ["Admin", "Store", "AccountCodes", "TestSupport"]),
-        .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "Admin", "Store", "AccountCodes", "TestSupport",
+        .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "AdminConsole", "Admin", "Store", "AccountCodes", "TestSupport",
                                                          .product(name: "Hummingbird", package: "hummingbird"),
                                                          .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                          .product(name: "Prometheus", package: "swift-prometheus")]),

@@ -3,9 +3,9 @@ import Foundation
 import Store
 
 extension Admin {
-    public func codes(account: String, activeOnly: Bool = false, limit: Int? = nil) throws(AdminError) -> [AccountCode] {
+    public func codes(account: String, activeOnly: Bool = false, matching: String? = nil, limit: Int? = nil) throws(AdminError) -> [AccountCode] {
         try authorize(.readCodes, account: account)
-        return try run { () throws(StoreError) in try store.codes(account: account, activeOnly: activeOnly, limit: limit) }
+        return try run { () throws(StoreError) in try store.codes(account: account, activeOnly: activeOnly, matching: matching, limit: limit) }
     }
 
     public func code(account: String, code: String) throws(AdminError) -> AccountCode {

@@ -14,6 +14,11 @@ extension Admin {
         return try run { () throws(StoreError) in try store.usageTotals(filter) }
     }
 
+    public func usageDaily(_ filter: UsageFilter) throws(AdminError) -> [DayTotal] {
+        try authorize(.readUsage, account: filter.accountID)
+        return try run { () throws(StoreError) in try store.usageDaily(filter) }
+    }
+
     /// Writes the whole filtered log as CSV, a page at a time in arrival order, so memory stays
     /// flat for any size: the header first, then a chunk a page. Reads run on the database's own
     /// queue; `write` may wait (the API's client reading slowly holds the next page back).

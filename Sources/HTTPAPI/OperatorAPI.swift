@@ -41,8 +41,9 @@ public struct OperatorAPI: Sendable {
         self.metricsText = metricsText
     }
 
-    /// The router with every route; `routes` lists them for the OpenAPI check.
-    public func router() -> (router: Router<APIContext>, routes: [Route]) {
+    /// The router with every route; `routes` lists them for the OpenAPI check. `adding` puts more
+    /// routes behind the same middlewares (the admin console), outside the API's document.
+    public func router(adding extra: ((Router<APIContext>) -> Void)? = nil) -> (router: Router<APIContext>, routes: [Route]) {
         let router = Router(context: APIContext.self)
         router.add(middleware: HTTPMetrics())
         router.add(middleware: ErrorMiddleware(logger: logger))
@@ -61,12 +62,13 @@ public struct OperatorAPI: Sendable {
         addCodeRoutes(&table)
         addUsageRoutes(&table)
         addOversightRoutes(&table)
+        extra?(router)
         return (router, table.routes)
     }
 
     /// The application to run as a service beside the FastAGI server.
-    public func application() -> some ApplicationProtocol {
-        Application(router: router().router,
+    public func application(adding extra: ((Router<APIContext>) -> Void)? = nil) -> some ApplicationProtocol {
+        Application(router: router(adding: extra).router,
                     configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "acctcodes"),
                     logger: logger)
     }

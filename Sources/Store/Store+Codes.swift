@@ -46,12 +46,20 @@ extension AcctcodesStore {
         }
     }
 
-    public func codes(account: String, activeOnly: Bool = false, limit: Int? = nil) throws(StoreError) -> [AccountCode] {
+    /// `matching`: codes that start with it or whose description contains it (case-insensitive).
+    public func codes(account: String, activeOnly: Bool = false, matching: String? = nil, limit: Int? = nil) throws(StoreError) -> [AccountCode] {
         try read { db in
-            let filter = activeOnly ? " AND active = 1" : ""
+            var filter = activeOnly ? " AND active = 1" : ""
+            var arguments: StatementArguments = [account]
+            if let matching, !matching.isEmpty {
+                let escaped = matching.replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+                filter += " AND (code LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')"
+                arguments += [escaped + "%", "%" + escaped + "%"]
+            }
             let limitSQL = limit.map { " LIMIT \($0)" } ?? ""
             return try Row.fetchAll(db, sql: "SELECT * FROM code WHERE account_id = ?\(filter) ORDER BY code\(limitSQL)",
-                                    arguments: [account]).map(Self.decodeCode)
+                                    arguments: arguments).map(Self.decodeCode)
         }
     }
 

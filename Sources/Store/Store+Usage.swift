@@ -58,6 +58,18 @@ extension AcctcodesStore {
         }
     }
 
+    /// Calls and billable minutes per UTC day of the filter's period, for the console's chart.
+    public func usageDaily(_ filter: UsageFilter) throws(StoreError) -> [DayTotal] {
+        try read { db in
+            let (whereSQL, arguments) = Self.whereClause(filter)
+            return try Row.fetchAll(db, sql: """
+                SELECT substr(u.started_at, 1, 10) AS day, COUNT(*) AS calls,
+                       COALESCE(SUM((\(Self.boundedBillsec) + 59) / 60), 0) AS minutes
+                FROM usage u \(whereSQL) GROUP BY day ORDER BY day
+                """, arguments: arguments).map { DayTotal(day: $0["day"], calls: $0["calls"], billableMinutes: $0["minutes"]) }
+        }
+    }
+
     /// A row's billable seconds as totals count them: 0 to a week. Rows are bounded when written
     /// (and the v4 migration bounded older ones); this keeps a hand-edited row from overflowing a sum.
     static let boundedBillsec = "MIN(MAX(COALESCE(u.billsec, 0), 0), \(CallEnd.longestCall))"

@@ -89,3 +89,17 @@ public struct CodeTotal: Sendable, Equatable, Codable {
         self.billableMinutes = billableMinutes
     }
 }
+
+/// One UTC day of the usage log.
+public struct DayTotal: Sendable, Equatable, Codable {
+    /// `YYYY-MM-DD`.
+    public var day: String
+    public var calls: Int
+    public var billableMinutes: Int
+
+    public init(day: String, calls: Int, billableMinutes: Int) {
+        self.day = day
+        self.calls = calls
+        self.billableMinutes = billableMinutes
+    }
+}

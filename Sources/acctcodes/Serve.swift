@@ -1,4 +1,5 @@
 import AccountCodes
+import AdminConsole
 import ArgumentParser
 import CallFlows
 import FastAGIServer
@@ -161,8 +162,10 @@ struct Serve: AsyncParsableCommand {
                 registry.emit(into: &buffer)
                 return buffer
             })
-            services.append(.init(service: api.application()))
+            let console = AdminConsole(store: store)
+            services.append(.init(service: api.application(adding: console.install(on:))))
             logger.info("HTTP API listening", metadata: ["address": "\(http.host):\(http.port)"])
+            logger.info("admin console at http://\(http.host.contains(":") ? "[\(http.host)]" : http.host):\(http.port)/console/ (sign in with a token: acctcodes token create)")
         }
         services.append(.init(service: AGIService(server: server, flows: flows)))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -1,0 +1,124 @@
+import AccountCodes
+import Admin
+import Foundation
+import HTTPTypes
+import HTTPAPI
+import Hummingbird
+import NIOCore
+import Store
+
+/// The Usage Log: a period and filters, totals per code with charts (what the firm bills from),
+/// the entries a page at a time, and the CSV export of exactly what is filtered.
+extension AdminConsole {
+    static let usagePageSize = 50
+
+    struct UsageQuery: Sendable {
+        var from: String
+        var to: String
+        var user: String?
+        var code: String?
+
+        /// The last 30 days (UTC) unless the form says otherwise; nil: those defaults alone.
+        init(_ visit: Visit?, today: Date = Date()) {
+            to = visit?.query("to") ?? Self.day(today)
+            from = visit?.query("from") ?? Self.day(today.addingTimeInterval(-29 * 86_400))
+            user = visit?.query("user")
+            code = visit?.query("code")
+        }
+
+        static func day(_ date: Date) -> String {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withFullDate]
+            return formatter.string(from: date)
+        }
+
+        func filter(account: String) throws(AdminError) -> UsageFilter {
+            guard let start = UsageFilter.day(from) else { throw AdminError(.invalid, "From takes a day like 2026-11-01", field: "from") }
+            guard let end = UsageFilter.day(to) else { throw AdminError(.invalid, "To takes a day like 2026-11-30", field: "to") }
+            return UsageFilter(accountID: account, from: start, to: end.addingTimeInterval(86_400), user: user, code: code)
+        }
+
+        /// The same filter as a query string, for the export and the next page.
+        var queryString: String {
+            var parts = ["from=\(from)", "to=\(to)"]
+            if let user { parts.append("user=\(Self.encode(user))") }
+            if let code { parts.append("code=\(Self.encode(code))") }
+            return parts.joined(separator: "&")
+        }
+
+        static func encode(_ text: String) -> String {
+            text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        }
+    }
+
+    func addUsage(_ router: Router<APIContext>) {
+        screen(router, "/console/a/:account/usage", render: { visit, notice in
+            var query = UsageQuery(visit)
+            let filter: UsageFilter
+            var notice = notice
+            do {
+                filter = try query.filter(account: visit.account)
+            } catch let error as AdminError {
+                notice = .error(error)
+                query = UsageQuery(nil)
+                filter = try query.filter(account: visit.account)
+            }
+            let after = visit.query("after").flatMap { Int64($0) }
+            let (totals, days, entries) = try await visit.run { admin in
+                (try admin.usageTotals(filter), try admin.usageDaily(filter),
+                 try admin.usage(filter, afterID: after, limit: Self.usagePageSize + 1))
+            }
+            return Self.usagePage(visit, query: query, totals: totals, days: days, entries: entries, notice: notice)
+        })
+        router.get("/console/a/:account/usage.csv") { request, context in
+            guard let visit = try await visit(request, context) else { return Self.signInRedirect(request) }
+            let admin = visit.admin
+            do {
+                let filter = try UsageQuery(visit).filter(account: visit.account)
+                try admin.authorize(.readUsage, account: visit.account)
+                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
+                                                       .contentDisposition: "attachment; filename=\"usage-\(visit.account).csv\""],
+                                body: ResponseBody { writer in
+                                    try await admin.exportUsage(filter) { chunk in try await writer.write(ByteBuffer(string: chunk)) }
+                                    try await writer.finish(nil)
+                                })
+            } catch let error as AdminError {
+                return try Self.html(Layout.page("Usage Log", visit: visit, account: visit.account, notice: .error(error), ""),
+                                     status: Self.status(error))
+            }
+        }
+    }
+
+    static func usagePage(_ visit: Visit, query: UsageQuery, totals: [CodeTotal], days: [DayTotal], entries: [UsageEntry],
+                          notice: Notice?) -> HTML {
+        let account = visit.account
+        let totalRows = totals.map { t -> [HTML] in
+            ["\(t.code)", "\(t.description)", "<span class=\"num\">\(t.calls)</span>", "<span class=\"num\">\(t.billableMinutes)</span>"]
+        }
+        let byCode = Chart.bars(totals.sorted { $0.billableMinutes > $1.billableMinutes }.prefix(15).map { ($0.code, $0.billableMinutes) },
+                                unit: "billable minutes", title: "Billable minutes per code")
+        let perDay = Chart.columns(days.map { ($0.day, $0.calls) }, unit: "calls", title: "Calls per day")
+        let shown = entries.prefix(usagePageSize)
+        let rows = shown.map { e -> [HTML] in
+            ["\(Self.time(e.startedAt))", "\(e.user)", "\(e.dialed)", "\(e.callClass)", "\(e.result)", "\(e.billingCode)",
+             "<span class=\"num\">\(e.billsec.map(String.init) ?? "")</span>"]
+        }
+        let next: HTML = entries.count > usagePageSize
+            ? "<p><a class=\"button secondary\" id=\"next-page\" href=\"/console/a/\(account)/usage?\(query.queryString)&after=\(Int(shown.last?.id ?? 0))\">Next page</a></p>"
+            : ""
+        return Layout.page("Usage Log", visit: visit, account: account, current: "usage", notice: notice, """
+            <form method="get" class="row"><label>From<br><input type="date" name="from" value="\(query.from)"></label>
+            <label>To<br><input type="date" name="to" value="\(query.to)"></label>
+            <label>User<br><input type="text" name="user" value="\(query.user)" size="8"></label>
+            <label>Code<br><input type="text" name="code" value="\(query.code)" size="8"></label>
+            <button class="secondary">Show</button>
+            <a class="button secondary" id="export" href="/console/a/\(account)/usage.csv?\(query.queryString)" download>Export CSV</a></form>
+            <p class="from">Days are UTC; both ends are included. Billable minutes round each call up to a whole minute.</p>
+            <section><h2>Totals per code</h2>\(byCode)
+            \(Layout.table(["Code", "Description", "Calls", "Billable minutes"], totalRows, empty: "No calls with a code in this period."))</section>
+            <section><h2>Calls per day</h2>\(perDay.text.isEmpty ? HTML("<p class=\"empty\">No calls in this period.</p>") : perDay)</section>
+            <section><h2>Calls</h2>
+            \(Layout.table(["Started", "User", "Dialed", "Class", "Result", "Code", "Billable s"], rows, empty: "No calls match."))\(next)</section>
+            """)
+    }
+}

@@ -1,0 +1,252 @@
+"""The admin console's flows in a real browser (chromium, headless), against a real `serve`.
+
+Each step does what the seed's admin does, then checks what the page shows and, where it
+matters, what the server does next: a simulated call (`acctcodes call`, the fake Asterisk)
+whose decision follows what the console changed, and the usage log and export after it.
+"""
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from playwright.sync_api import expect, sync_playwright
+
+BIN = sys.argv[1]
+SHOTS = os.environ.get("SCREENSHOTS")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Generous: a busy CI machine may be ten times slower than a laptop.
+expect.set_options(timeout=30_000)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli(*args, env):
+    return subprocess.run([BIN, *args], env=env, check=True, capture_output=True, text=True).stdout
+
+
+def token(name, role, env, account=None):
+    args = ["token", "create", "--name", name, "--role", role] + (["--account", account] if account else [])
+    out = cli(*args, env=env)
+    return re.search(r"act_[A-Za-z0-9_-]+", out).group(0)
+
+
+def shot(page, name, full=True):
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        page.screenshot(path=os.path.join(SHOTS, name + ".png"), full_page=full)
+
+
+def call(env, agi, user, keys, dial="011442079460000", uniqueid=None, billsec=None):
+    """A call through the fake Asterisk; with `billsec`, its hangup follows with that talk time."""
+    ids = ["--uniqueid", uniqueid] if uniqueid else []
+    out = cli("call", "--server", f"127.0.0.1:{agi}", "--user", user, "--dial", dial, "--keys", keys, *ids, env=env)
+    if billsec is not None:
+        cli("call", "--server", f"127.0.0.1:{agi}", "--route", "hangup", "--user", user, *ids, "--billsec", str(billsec), env=env)
+    return re.search(r"^result: .*$", out, re.M).group(0)
+
+
+def main():
+    work = tempfile.mkdtemp()
+    env = dict(os.environ, ACCTCODES_DB=os.path.join(work, "console.sqlite"))
+    admin_key = token("Office manager", "account-admin", env, account="default")
+    operator_key = token("Operator", "operator", env)
+    billing_key = token("Billing", "billing", env, account="default")
+    agi, http = free_port(), free_port()
+    log = open(os.path.join(work, "serve.log"), "w")
+    server = subprocess.Popen([BIN, "serve", "--listen", f"127.0.0.1:{agi}", "--http-listen", f"127.0.0.1:{http}"],
+                              env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{http}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(base + "/console/signin", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise SystemExit(open(log.name).read())
+                time.sleep(0.1)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            run_flows(browser, base, env, agi, admin_key, operator_key, billing_key)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print("console browser tests: all flows passed")
+
+
+def sign_in(page, base, key):
+    page.goto(base + "/console/")
+    expect(page).to_have_url(re.compile(r"/console/signin$"))
+    page.fill("input[name=token]", key)
+    page.click("button:has-text('Sign in')")
+
+
+def tab(page, name):
+    page.click(f'nav a:text-is("{name}")')
+
+
+def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+
+    # Sign-in: a wrong key is refused with a reason; the right one lands on Account Codes.
+    sign_in(page, base, "act_0000000000_" + "x" * 43)
+    expect(page.locator(".notice.error")).to_contain_text("not valid")
+    sign_in(page, base, admin_key)
+    expect(page).to_have_url(re.compile(r"/console/a/default/setup$"))
+
+    # First use: code length (with its warning) and max retries, as the seed words them.
+    expect(page.locator("body")).to_contain_text("This cannot be changed")
+    expect(page.locator("body")).to_contain_text("The industry average is 3–5 attempts")
+    page.select_option("#codeLength", "4")
+    page.select_option("#maxRetries", "3")
+    page.click("button:has-text('Save')")
+    expect(page.locator(".notice.done")).to_contain_text("Account Codes is enabled")
+    expect(page.locator("body")).to_contain_text("4 digits")
+    # Validate-when-dialed stays off, with the reason, until the account has a code.
+    expect(page.locator("#validateWhenDialed")).to_be_disabled()
+    expect(page.locator("body")).to_contain_text("Add at least one account code")
+
+    # Users come from the PBX side (CLI or API); the console manages their settings.
+    for ext, name in [("1001", "Ann Lee"), ("1002", "Bob Ray"), ("1003", "Cy <script>alert(1)</script>")]:
+        cli("user", "add", ext, "--name", name, env=env)
+
+    # Codes: add one; an import with a bad line changes nothing and names the line; a good one applies.
+    tab(page, "Codes")
+    page.fill("#new-code", "1234")
+    page.fill("#new-description", "Smith v. Jones")
+    page.click("#add-code")
+    expect(page.locator(".notice.done")).to_contain_text("Added")
+    page.fill("#csv", "code,description,active\n5678,Acme merger,true\n12,too short,true\n9999,Estate of Doe,true\n")
+    page.click("#import")
+    expect(page.locator(".notice.error")).to_contain_text("line 3")
+    expect(page.locator("table")).not_to_contain_text("5678")
+    page.fill("#csv", "code,description,active\n5678,Acme merger,true\n9999,Estate of Doe,true\n")
+    page.click("#import")
+    expect(page.locator(".notice.done")).to_contain_text("Imported")
+    expect(page.locator("table")).to_contain_text("Acme merger")
+    page.fill("input[name=q]", "acme")
+    page.click("button:has-text('Search')")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    shot(page, "codes")
+
+    # Settings: allow codes, require them for international calls, validate. Save asks the
+    # seed's question; "No" leaves users who do not have it without it.
+    tab(page, "Account Codes")
+    expect(page.locator("#validateWhenDialed")).to_be_enabled()
+    expect(page.locator("body")).to_contain_text("The US and Canada share +1")
+    expect(page.locator("body")).to_contain_text("(411) and operator assistance (0)")
+    expect(page.locator("body")).to_contain_text("1-900")
+    page.check("#allowAccountCodes")
+    page.check("#validateWhenDialed")
+    page.check("#requires-international")
+    page.select_option("#collection", "off")
+    shot(page, "setup-settings")
+    page.click("#save")
+    expect(page.locator(".dialog")).to_contain_text("enable Account Codes for all users who don't have it yet")
+    shot(page, "setup-save-question")
+    page.click("#enable-no")
+    expect(page.locator(".notice.done")).to_contain_text("still do not")
+    # The call follows: 1001 does not have Account Codes, so no prompt (NOTREQUIRED).
+    assert "NOTREQUIRED" in call(env, agi, "1001", "1234#"), "a user without account codes was prompted"
+
+    # Save again and answer Yes: every user gets it, and the same call now needs a valid code.
+    page.click("#save")
+    page.click("#enable-yes")
+    expect(page.locator(".notice.done")).to_contain_text("enabled for 3 user(s)")
+    assert "ACCEPTED" in call(env, agi, "1001", "1234#", uniqueid="console.1", billsec=125), "a valid code was not accepted"
+    assert "ACCEPTED" in call(env, agi, "1003", "5678#", uniqueid="console.2", billsec=61)
+    assert "DENIED" in call(env, agi, "1001", "1111#1111#1111#"), "three wrong codes did not deny the call"
+
+    # A user's Settings tab: custom settings show what they override and the inherited value.
+    tab(page, "Users")
+    expect(page.locator("table")).to_contain_text("Cy <script>alert(1)</script>")  # shown as text, not run
+    page.click("a:has-text('1002')")
+    expect(page.locator("#allowAccountCodes")).to_contain_text("Inherit: On (from account)")
+    # "Proceed after max retries" is the user's only while the account allows it (it does not).
+    expect(page.locator("#proceedAfterMaxRetries")).to_have_count(0)
+    page.select_option("#allowAccountCodes", "off")
+    page.click("#save")
+    expect(page.locator(".notice.done")).to_contain_text("Saved")
+    expect(page.locator("#allowAccountCodes")).to_have_value("off")
+    shot(page, "user-settings")
+    assert "NOTREQUIRED" in call(env, agi, "1002", ""), "a user with codes turned off was prompted"
+
+    # Test a call: the simulator shows the class, each setting's source and the decision.
+    tab(page, "Test a call")
+    page.fill("#test-user", "1002")
+    page.fill("#test-number", "011442079460000")
+    page.click("#test")
+    expect(page.locator("#decision")).to_contain_text("international")
+    expect(page.locator("#decision")).to_contain_text("user")
+    shot(page, "test-a-call")
+
+    # The usage log after those calls: the accepted call billed to 1234, and its export.
+    tab(page, "Usage Log")
+    totals = page.locator("section", has_text="Totals per code")
+    # One call each, one billable minute each: the hangup's figure is bounded by the call's real
+    # age (a second or so here), and each call rounds up to a whole minute.
+    expect(totals.locator("tr", has_text="1234")).to_contain_text(re.compile(r"Smith v. Jones\s*1\s*1$"))
+    expect(totals.locator("tr", has_text="5678")).to_contain_text(re.compile(r"Acme merger\s*1\s*1$"))
+    expect(page.locator("svg.chart").first).to_be_visible()
+    shot(page, "usage-log")
+    with page.expect_download() as download:
+        page.click("#export")
+    csv = open(download.value.path()).read()
+    assert "1234" in csv and "ACCEPTED" in csv, "the export lacks the accepted call"
+
+    # A change needs the page's CSRF token: the same post without it is refused.
+    response = page.request.post(base + "/console/a/default/codes", form={"code": "4321", "description": "forged"})
+    assert response.status == 403, f"a post without the CSRF token got {response.status}"
+
+    # The audit log names who changed what.
+    tab(page, "Audit log")
+    expect(page.locator("table")).to_contain_text("account.save")
+    expect(page.locator("table")).to_contain_text("Office manager")
+
+    # Phone width: the same page, nothing cut off.
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    sign_in(phone, base, admin_key)
+    phone.goto(base + "/console/a/default/setup")
+    expect(phone.locator("#save")).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the setup page is {width}px wide on a 390px screen"
+    shot(phone, "phone-setup")
+    phone.close()
+
+    # A billing user: usage and codes, read-only; nothing else opens.
+    billing = browser.new_page()
+    sign_in(billing, base, billing_key)
+    expect(billing).to_have_url(re.compile(r"/console/a/default/usage$"))
+    expect(billing.locator("nav a")).to_have_count(2)
+    billing.goto(base + "/console/a/default/codes")
+    expect(billing.locator("table")).to_contain_text("1234")
+    expect(billing.locator("#add-code")).to_have_count(0)
+    expect(billing.locator("#import")).to_have_count(0)
+    response = billing.goto(base + "/console/a/default/setup")
+    assert response.status == 403, f"billing opened the setup page ({response.status})"
+    response = billing.goto(base + "/console/a/default/users")
+    assert response.status == 403, f"billing opened the users page ({response.status})"
+    billing.close()
+
+    # The operator sees every account and can sign out.
+    operator = browser.new_page()
+    sign_in(operator, base, operator_key)
+    expect(operator.locator("table")).to_contain_text("default")
+    operator.click("button:has-text('Sign out')")
+    expect(operator).to_have_url(re.compile(r"/console/signin$"))
+    operator.goto(base + "/console/a/default/setup")
+    expect(operator).to_have_url(re.compile(r"/console/signin$"))
+    operator.close()
+
+
+if __name__ == "__main__":
+    main()
