@@ -89,10 +89,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Longest a call waits for the database to take its usage-log entry (another process holding its write lock) before the entry goes to the spool and the call is answered, in milliseconds. Default: 250.", valueName: "ms"))
     var commitWait: Double?
 
-    @Option(help: ArgumentHelp("Address and port of the HTTP API and /metrics, or off. Default: 127.0.0.1:8080.", valueName: "host:port"))
+    @Option(help: ArgumentHelp("Address and port of the HTTP API, /metrics and the admin console (/console/), or off. "
+                               + "Default: 127.0.0.1:8080.", valueName: "host:port"))
     var httpListen: String?
 
-    @Option(name: .customLong("http-allow"), help: "Network allowed to use the HTTP API, in CIDR form (repeatable). Default: loopback only.")
+    @Option(name: .customLong("http-allow"), help: "Network allowed to use the HTTP API and the console, in CIDR form (repeatable). Default: loopback only.")
     var httpAllow: [String] = []
 
     @Flag(help: "Check the config file and flags, print what serve would run with, and exit.")
