@@ -19,19 +19,27 @@ extension Admin {
         return try run { () throws(StoreError) in try store.usageDaily(filter) }
     }
 
+    /// Runs one page's synchronous read somewhere and returns it: where an export's work runs.
+    public typealias PageRunner = @Sendable (_ read: @escaping @Sendable () throws -> AcctcodesStore.CSVPage) async throws
+        -> AcctcodesStore.CSVPage
+
     /// Writes the whole filtered log as CSV, a page at a time in arrival order, so memory stays
-    /// flat for any size: the header first, then a chunk a page. Reads run on the database's own
-    /// queue; `write` may wait (the API's client reading slowly holds the next page back).
-    public func exportUsage(_ filter: UsageFilter, pageSize: Int = 1_000,
+    /// flat for any size: the header first, then a chunk a page. Pages are read and formatted on
+    /// the database's own queue, or by `runPage` (the API's low-priority thread), never on the
+    /// caller's thread; `write` may wait (a client reading slowly holds the next page back).
+    public func exportUsage(_ filter: UsageFilter, pageSize: Int = 1_000, runPage: PageRunner? = nil,
                             write: (String) async throws -> Void) async throws(AdminError) {
         try authorize(.readUsage, account: filter.accountID)
         do {
             try await write(UsageCSV.headerLine)
             var after: Int64?
             while true {
-                // Read and formatted on the database's queue, not on the caller's thread (for the
-                // API, an event loop that also answers calls).
-                let page = try await store.usageCSVPage(filter, afterID: after, limit: pageSize)
+                let page: AcctcodesStore.CSVPage
+                if let runPage {
+                    page = try await runPage { [store, after] in try store.usageCSVPageHere(filter, afterID: after, limit: pageSize) }
+                } else {
+                    page = try await store.usageCSVPage(filter, afterID: after, limit: pageSize)
+                }
                 if page.count == 0 { return }
                 try await write(page.text)
                 after = page.lastID

@@ -18,10 +18,13 @@ public struct AdminConsole: Sendable {
     public let store: AcctcodesStore
     let sessions = ConsoleSessions()
     let limiter: SignInLimiter
+    /// Where usage exports read their pages (the API's low-priority thread in `serve`).
+    let pageRunner: Admin.PageRunner?
 
-    public init(store: AcctcodesStore, signInLimit: Int = 5) {
+    public init(store: AcctcodesStore, signInLimit: Int = 5, pageRunner: Admin.PageRunner? = nil) {
         self.store = store
         self.limiter = SignInLimiter(limit: signInLimit)
+        self.pageRunner = pageRunner
     }
 
     static let cookie = "acctcodes_session"

@@ -72,14 +72,14 @@ extension AdminConsole {
         })
         router.get("/console/a/:account/usage.csv") { request, context in
             guard let visit = try await visit(request, context) else { return Self.signInRedirect(request) }
-            let admin = visit.admin
+            let admin = visit.admin, runPage = pageRunner
             do {
                 let filter = try UsageQuery(visit).filter(account: visit.account)
                 try admin.authorize(.readUsage, account: visit.account)
                 return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
                                                        .contentDisposition: "attachment; filename=\"usage-\(visit.account).csv\""],
                                 body: ResponseBody { writer in
-                                    try await admin.exportUsage(filter) { chunk in try await writer.write(ByteBuffer(string: chunk)) }
+                                    try await admin.exportUsage(filter, runPage: runPage) { chunk in try await writer.write(ByteBuffer(string: chunk)) }
                                     try await writer.finish(nil)
                                 })
             } catch let error as AdminError {

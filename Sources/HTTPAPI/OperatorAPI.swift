@@ -32,13 +32,16 @@ public struct OperatorAPI: Sendable {
     public let logger: Logger
     /// The text `/metrics` serves, from the server's metrics registry.
     public let metricsText: @Sendable () -> [UInt8]
+    /// Where the API runs and reads its exports; nil: NIO's shared loops and GRDB's reader queue.
+    public let threads: LowPriorityThreads?
 
     public init(store: AcctcodesStore, configuration: Configuration = Configuration(), logger: Logger,
-                metricsText: @escaping @Sendable () -> [UInt8] = { [] }) {
+                metricsText: @escaping @Sendable () -> [UInt8] = { [] }, threads: LowPriorityThreads? = nil) {
         self.store = store
         self.configuration = configuration
         self.logger = logger
         self.metricsText = metricsText
+        self.threads = threads
     }
 
     /// The router with every route; `routes` lists them for the OpenAPI check. `adding` puts more
@@ -49,7 +52,7 @@ public struct OperatorAPI: Sendable {
         router.add(middleware: ErrorMiddleware(logger: logger))
         router.add(middleware: AllowListMiddleware(allowList: configuration.allowList))
         router.add(middleware: AuthMiddleware(store: store))
-        var table = RouteTable(router: router, store: store)
+        var table = RouteTable(router: router, store: store, pageRunner: threads?.pageRunner)
         table.add(.get, "/metrics", public: true) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: self.metricsText())))
@@ -70,6 +73,7 @@ public struct OperatorAPI: Sendable {
     public func application(adding extra: ((Router<APIContext>) -> Void)? = nil) -> some ApplicationProtocol {
         Application(router: router(adding: extra).router,
                     configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "acctcodes"),
+                    eventLoopGroupProvider: threads.map { .shared($0.eventLoopGroup) } ?? .singleton,
                     logger: logger)
     }
 }
@@ -81,9 +85,9 @@ struct RouteTable {
     let admins: Admins
     private(set) var routes: [OperatorAPI.Route] = []
 
-    init(router: Router<APIContext>, store: AcctcodesStore) {
+    init(router: Router<APIContext>, store: AcctcodesStore, pageRunner: Admin.PageRunner?) {
         self.router = router
-        self.admins = Admins(store: store)
+        self.admins = Admins(store: store, pageRunner: pageRunner)
     }
 
     typealias Handler = @Sendable (Request, APIContext) async throws -> Response
@@ -99,6 +103,8 @@ struct RouteTable {
 
 struct Admins: Sendable {
     let store: AcctcodesStore
+    /// Where usage exports read their pages (see `LowPriorityThreads`).
+    let pageRunner: Admin.PageRunner?
 
     /// The application layer for this request's principal (routes that reach it have one).
     func admin(_ context: APIContext) -> Admin {

@@ -35,7 +35,7 @@ extension OperatorAPI {
             let logger = self.logger
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: ResponseBody { writer in
                 do {
-                    try await admin.exportUsage(filter) { chunk in try await writer.write(ByteBuffer(string: chunk)) }
+                    try await admin.exportUsage(filter, runPage: t.pageRunner) { chunk in try await writer.write(ByteBuffer(string: chunk)) }
                 } catch {
                     // The status is sent; cutting the body short is all that is left to say.
                     logger.warning("usage export stopped", metadata: ["error": "\(error)"])

@@ -17,15 +17,28 @@ extension AcctcodesStore {
         try read { db in try Self.fetchUsagePage(db, filter, afterID: afterID, limit: limit) }
     }
 
-    /// A page of the usage log as CSV lines, made on the database's reader queue: an export of a
-    /// million rows keeps its formatting off the event loops that answer calls. `lastID` is the
-    /// next page's `afterID`; `count` below `limit` means this was the last page.
-    public func usageCSVPage(_ filter: UsageFilter, afterID: Int64?, limit: Int) async throws(StoreError)
-        -> (text: String, lastID: Int64?, count: Int) {
-        try await asyncRead { db in
-            let page = try Self.fetchUsagePage(db, filter, afterID: afterID, limit: limit)
-            return (UsageCSV.lines(page), page.last?.id, page.count)
-        }
+    /// A page of the usage log as CSV lines. `lastID` is the next page's `afterID`; `count` below
+    /// the limit means this was the last page.
+    public struct CSVPage: Sendable {
+        public var text: String
+        public var lastID: Int64?
+        public var count: Int
+    }
+
+    /// A page of CSV read and formatted on the database's reader queue: an export of a million
+    /// rows keeps its formatting off the event loops that answer calls.
+    public func usageCSVPage(_ filter: UsageFilter, afterID: Int64?, limit: Int) async throws(StoreError) -> CSVPage {
+        try await asyncRead { db in try Self.csvPage(db, filter, afterID: afterID, limit: limit) }
+    }
+
+    /// The same page on the calling thread: for a caller that runs exports on a thread of its own.
+    public func usageCSVPageHere(_ filter: UsageFilter, afterID: Int64?, limit: Int) throws(StoreError) -> CSVPage {
+        try read { db in try Self.csvPage(db, filter, afterID: afterID, limit: limit) }
+    }
+
+    private static func csvPage(_ db: GRDB.Database, _ filter: UsageFilter, afterID: Int64?, limit: Int) throws -> CSVPage {
+        let page = try fetchUsagePage(db, filter, afterID: afterID, limit: limit)
+        return CSVPage(text: UsageCSV.lines(page), lastID: page.last?.id, count: page.count)
     }
 
     static func fetchUsagePage(_ db: GRDB.Database, _ filter: UsageFilter, afterID: Int64?, limit: Int) throws -> [UsageEntry] {

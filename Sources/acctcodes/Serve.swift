@@ -157,13 +157,17 @@ struct Serve: AsyncParsableCommand {
             // Shut down in reverse order: the server drains its calls first, then the spool drainer stops.
             .init(service: SpoolDrainer(flows: flows, logger: logger), successTerminationBehavior: .ignore),
         ]
+        var apiThreads: LowPriorityThreads?
         if let http = settings.http {
+            // Calls first: the API's loop and its export reads run at a lower CPU priority.
+            let threads = LowPriorityThreads()
+            apiThreads = threads
             let api = OperatorAPI(store: store, configuration: http, logger: logger, metricsText: {
                 var buffer: [UInt8] = []
                 registry.emit(into: &buffer)
                 return buffer
-            })
-            let console = AdminConsole(store: store)
+            }, threads: threads)
+            let console = AdminConsole(store: store, pageRunner: threads.pageRunner)
             services.append(.init(service: api.application(adding: console.install(on:))))
             logger.info("HTTP API listening", metadata: ["address": "\(http.host):\(http.port)"])
             logger.info("admin console at http://\(http.host.contains(":") ? "[\(http.host)]" : http.host):\(http.port)/console/ (sign in with a token: acctcodes token create)")
@@ -171,6 +175,7 @@ struct Serve: AsyncParsableCommand {
         services.append(.init(service: AGIService(server: server, flows: flows)))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        try? await apiThreads?.shutdown()
         let usage = flows.usageLog.writer
         // How well concurrent calls shared commits (see UsageLogWriter's group commit).
         logger.info("usage log", metadata: ["entries": "\(usage.written)", "commits": "\(usage.batches)"])
