@@ -4,7 +4,6 @@ import HTTPAPI
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import NIOPosix
 import Store
 
 /// The admin console: the seeds' Account Codes pages in a browser, at `/console/`, served by
@@ -64,14 +63,14 @@ public struct AdminConsole: Sendable {
     /// redirects, or renders the screen again with what was wrong.
     func screen(_ router: Router<APIContext>, _ path: String, render: @escaping Render, change: Change? = nil) {
         router.get(RouterPath(path)) { request, context in
-            guard let visit = try await visit(request, context) else { return Self.signInRedirect(request) }
+            guard let visit = try await visit(request, context) else { return Self.signInRedirect }
             return try await Self.respond { try await Self.html(render(visit, Notice.from(request))) } fallback: { error in
                 try await Self.html(render(visit, .error(error)), status: Self.status(error))
             }
         }
         guard let change else { return }
         router.post(RouterPath(path)) { request, context in
-            guard let visit = try await visit(request, context) else { return Self.signInRedirect(request) }
+            guard let visit = try await visit(request, context) else { return Self.signInRedirect }
             let form = try await Self.form(request, context)
             guard Self.sameOrigin(request), let csrf = form.value("csrf"), Self.constantTimeEqual(csrf, visit.session.csrf) else {
                 return try Self.html(Layout.page("Refused", visit: visit, notice: .error(AdminError(.forbidden,
@@ -153,14 +152,25 @@ public struct AdminConsole: Sendable {
         return Response(status: .seeOther, headers: headers)
     }
 
-    static func signInRedirect(_ request: Request) -> Response {
-        redirect("/console/signin")
-    }
+    static var signInRedirect: Response { redirect("/console/signin") }
 
-    static func download(_ text: String, filename: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\"",
-                                        .cacheControl: "no-store", .xContentTypeOptions: "nosniff"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    /// A CSV file to save, from a GET that is not a screen: the same session check, and an error
+    /// comes back as a page saying why, not as a broken download.
+    func file(_ router: Router<APIContext>, _ path: String, title: String,
+              _ body: @escaping @Sendable (Visit) async throws -> (filename: String, body: ResponseBody)) {
+        router.get(RouterPath(path)) { request, context in
+            guard let visit = try await visit(request, context) else { return Self.signInRedirect }
+            do {
+                let file = try await body(visit)
+                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
+                                                       .xContentTypeOptions: "nosniff",
+                                                       .contentDisposition: "attachment; filename=\"\(file.filename)\""],
+                                body: file.body)
+            } catch let error as AdminError {
+                return try Self.html(Layout.page(title, visit: visit, account: visit.account, notice: .error(error), ""),
+                                     status: Self.status(error))
+            }
+        }
     }
 }
 
@@ -179,10 +189,10 @@ struct Visit: Sendable {
     /// The `{account}` of the path (the router matched it).
     var account: String { request.uri.path.split(separator: "/").dropFirst(2).first.map(String.init) ?? "" }
 
-    /// Runs an admin operation off the event loops: the store's calls block on SQLite.
+    /// Runs an admin operation off the event loops (the API's `offload`).
     func run<T: Sendable>(_ body: @escaping @Sendable (Admin) throws -> T) async throws -> T {
         let admin = admin
-        return try await NIOThreadPool.singleton.runIfActive { try body(admin) }
+        return try await offload { try body(admin) }
     }
 }
 

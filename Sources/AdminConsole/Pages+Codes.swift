@@ -30,14 +30,9 @@ extension AdminConsole {
             try await visit.run { try $0.addCode(code) }
             return Self.redirect("/console/a/\(account)/codes?done=added")
         })
-        router.get("/console/a/:account/codes.csv") { request, context in
-            guard let visit = try await visit(request, context) else { return Self.signInRedirect(request) }
-            do {
-                let csv = try await visit.run { [a = visit.account] in try $0.exportCodes(account: a) }
-                return Self.download(csv, filename: "codes-\(visit.account).csv")
-            } catch let error as AdminError {
-                return try Self.html(Layout.page("Codes", visit: visit, notice: .error(error), ""), status: Self.status(error))
-            }
+        file(router, "/console/a/:account/codes.csv", title: "Codes") { visit in
+            let csv = try await visit.run { [a = visit.account] in try $0.exportCodes(account: a) }
+            return ("codes-\(visit.account).csv", ResponseBody(byteBuffer: ByteBuffer(string: csv)))
         }
         screen(router, "/console/a/:account/codes/:code", render: { visit, notice in
             let (code, groups) = try await visit.run { [a = visit.account, c = Self.segment(visit, 4)] admin in

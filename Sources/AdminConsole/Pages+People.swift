@@ -92,23 +92,37 @@ extension AdminConsole {
         }
     }
 
-    static let booleanFields: [(field: SettingField, name: String, title: String)] = [
-        (.allowAccountCodes, "allowAccountCodes", "Allow account codes"),
-        (.requireForInternal, "requireForInternal", "Require account codes for internal calls"),
-        (.validateWhenDialed, "validateWhenDialed", "Validate account codes when dialed"),
-        (.proceedAfterMaxRetries, "proceedAfterMaxRetries", "Allow call to proceed after max retries"),
+    /// The on/off settings a user may customize: the form's name, the title, and where the value
+    /// lives in the settings and in the user's overrides.
+    struct BooleanField: Sendable {
+        let field: SettingField
+        let name: String
+        let title: String
+        let setting: KeyPath<Settings, Bool> & Sendable
+        let override: WritableKeyPath<SettingsOverrides, Bool?> & Sendable
+    }
+
+    static let booleanFields = [
+        BooleanField(field: .allowAccountCodes, name: "allowAccountCodes", title: "Allow account codes",
+                     setting: \.allowAccountCodes, override: \.allowAccountCodes),
+        BooleanField(field: .requireForInternal, name: "requireForInternal", title: "Require account codes for internal calls",
+                     setting: \.requireForInternal, override: \.requireForInternal),
+        BooleanField(field: .validateWhenDialed, name: "validateWhenDialed", title: "Validate account codes when dialed",
+                     setting: \.validateWhenDialed, override: \.validateWhenDialed),
+        BooleanField(field: .proceedAfterMaxRetries, name: "proceedAfterMaxRetries", title: "Allow call to proceed after max retries",
+                     setting: \.proceedAfterMaxRetries, override: \.proceedAfterMaxRetries),
     ]
 
     /// A user's custom settings from the form: "inherit" leaves a field to the group and account.
     static func overrides(_ form: Form) throws(AdminError) -> SettingsOverrides {
         var overrides = SettingsOverrides()
-        func flag(_ name: String) -> Bool? {
-            switch form.value(name) { case "on": true; case "off": false; default: nil }
+        for field in booleanFields {
+            switch form.value(field.name) {
+            case "on": overrides[keyPath: field.override] = true
+            case "off": overrides[keyPath: field.override] = false
+            default: break
+            }
         }
-        overrides.allowAccountCodes = flag("allowAccountCodes")
-        overrides.requireForInternal = flag("requireForInternal")
-        overrides.validateWhenDialed = flag("validateWhenDialed")
-        overrides.proceedAfterMaxRetries = flag("proceedAfterMaxRetries")
         if form.value("requiresCustom") == "custom" {
             overrides.callsRequiringCodes = Set(form.values("requires").compactMap(RequirableClass.init(rawValue:)))
         }
@@ -124,30 +138,14 @@ extension AdminConsole {
         let group = groups.first { $0.name == user.group }
         let inherited = EffectiveSettings(account: account.defaults, group: group?.overrides, groupPermission: group?.permission, user: nil)
         func on(_ value: Bool) -> String { value ? "On" : "Off" }
-        func value(_ field: SettingField) -> Bool {
-            switch field {
-            case .allowAccountCodes: inherited.settings.allowAccountCodes
-            case .requireForInternal: inherited.settings.requireForInternal
-            case .validateWhenDialed: inherited.settings.validateWhenDialed
-            default: inherited.settings.proceedAfterMaxRetries
-            }
-        }
-        func custom(_ field: SettingField) -> Bool? {
-            switch field {
-            case .allowAccountCodes: user.overrides.allowAccountCodes
-            case .requireForInternal: user.overrides.requireForInternal
-            case .validateWhenDialed: user.overrides.validateWhenDialed
-            default: user.overrides.proceedAfterMaxRetries
-            }
-        }
         // "Proceed after max retries" is the user's to change only while the account allows it.
         let fields = booleanFields.filter { $0.field != .proceedAfterMaxRetries || account.defaults.proceedAfterMaxRetries }
         let rows = fields.map { field -> HTML in
-            let current = custom(field.field)
+            let current = user.overrides[keyPath: field.override]
             let from = inherited.sources[field.field]?.description ?? "account"
             return """
                 <label>\(field.title)<br><select name="\(field.name)" id="\(field.name)">
-                <option value="inherit"\(HTML.attribute("selected", current == nil))>Inherit: \(on(value(field.field))) (from \(from))</option>
+                <option value="inherit"\(HTML.attribute("selected", current == nil))>Inherit: \(on(inherited.settings[keyPath: field.setting])) (from \(from))</option>
                 <option value="on"\(HTML.attribute("selected", current == true))>On (custom)</option>
                 <option value="off"\(HTML.attribute("selected", current == false))>Off (custom)</option></select></label>
                 """
@@ -189,9 +187,6 @@ extension AdminConsole {
             """)
     }
 
-    static func time(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
-        return formatter.string(from: date) + " UTC"
-    }
+    /// Times as the usage export writes them (UTC, ISO 8601), without a formatter per row.
+    static func time(_ date: Date) -> String { UsageCSV.time(date) }
 }

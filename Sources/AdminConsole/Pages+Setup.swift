@@ -2,6 +2,7 @@ import AccountCodes
 import Admin
 import HTTPAPI
 import Hummingbird
+import Store
 
 /// Account > Account Codes, as the seed words it: code length and max retries the first time,
 /// then the settings, then Save with the question whether to enable every user who does not have
@@ -24,13 +25,17 @@ extension AdminConsole {
                 _ = try await visit.run { try $0.saveAccount(saved, enableAllUsers: false) }
                 return Self.redirect("/console/a/\(account.id)/setup?done=setup")
             default:
+                let stored = account
                 try Self.apply(form, to: &account)
                 // Save asks first, as the seed's pop-up does; the answer comes back with the same fields.
                 guard let answer = form.value("enableAllUsers") else {
-                    // Checked before the question, so a refused setting is said at once.
+                    // The account's rules, checked before the question so a refused setting is said
+                    // at once (the save checks them again in its transaction).
                     let codes = try await visit.run { [a = account.id] in try $0.codeCount(account: a) }
-                    if account.defaults.validateWhenDialed, codes == 0 {
-                        throw AdminError(.rule, RuleViolation.validationWithoutCodes.description, field: "validateWhenDialed")
+                    do throws(RuleViolation) {
+                        try SettingsRules.check(account: account, previous: stored, hasCodes: codes > 0)
+                    } catch {
+                        throw AdminError(StoreError.rule(error))
                     }
                     return try Self.html(Self.confirmPage(visit, form))
                 }

@@ -10,7 +10,7 @@ extension AdminConsole {
     func addSignIn(_ router: Router<APIContext>) {
         router.get("/console/signin") { request, context in
             // Over plain HTTP from another machine the browser would drop the Secure cookie: say why.
-            let cookieKept = Self.secureAttribute(request).isEmpty || request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https"
+            let cookieKept = !Self.needsSecureCookie(request) || request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https"
                 || request.head.scheme == "https"
             return try Self.html(Self.signInPage(notice: cookieKept ? nil : Notice(kind: .error, lines: [
                 "This page was reached over plain HTTP from the network. The console's session cookie is Secure, so the browser "
@@ -37,12 +37,12 @@ extension AdminConsole {
             }
             limiter.succeeded(address)
             let session = sessions.start(token: token)
-            let cookie = "\(Self.cookie)=\(session.id); Path=/console; HttpOnly;\(Self.secureAttribute(request)) SameSite=Strict; Max-Age=\(Int(ConsoleSessions.lifetime))"
-            return Self.redirect(Self.home(principal), headers: [.setCookie: cookie])
+            return Self.redirect(Self.home(principal),
+                                 headers: [.setCookie: Self.sessionCookie(session.id, maxAge: Int(ConsoleSessions.lifetime), request)])
         }
         router.post("/console/signout") { request, context in
             if let id = request.cookies[Self.cookie]?.value { sessions.end(id) }
-            return Self.redirect("/console/signin", headers: [.setCookie: "\(Self.cookie)=; Path=/console; HttpOnly;\(Self.secureAttribute(request)) SameSite=Strict; Max-Age=0"])
+            return Self.redirect("/console/signin", headers: [.setCookie: Self.sessionCookie("", maxAge: 0, request)])
         }
         // The operator's start: every account. A scoped user goes straight to theirs.
         screen(router, "/console/") { visit, notice in
@@ -59,7 +59,7 @@ extension AdminConsole {
                                Layout.table(["Account", "Name", "Code length", "Account codes"], rows, empty: "No accounts yet."))
         }
         router.get("/console/a/:account") { request, context in
-            guard let visit = try await visit(request, context) else { return Self.signInRedirect(request) }
+            guard let visit = try await visit(request, context) else { return Self.signInRedirect }
             return Self.redirect(Self.home(visit.principal, account: visit.account))
         }
     }
@@ -67,12 +67,16 @@ extension AdminConsole {
     /// Session cookies are Secure, except when the browser reached the server on a loopback
     /// address: browsers drop Secure cookies over plain HTTP, and on loopback there is no network
     /// to read them from. A deployment reached over the network puts TLS (a reverse proxy) in front.
-    static func secureAttribute(_ request: Request) -> String {
+    static func needsSecureCookie(_ request: Request) -> Bool {
         let authority = request.head.authority ?? ""
         let host = authority.hasPrefix("[") ? String(authority.prefix { $0 != "]" }.dropFirst())
             : String(authority.split(separator: ":").first ?? "")
-        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
-        return loopback ? "" : " Secure;"
+        return !(host == "localhost" || host == "::1" || host.hasPrefix("127."))
+    }
+
+    /// The session cookie as sign-in sets it and sign-out clears it (`maxAge` 0).
+    static func sessionCookie(_ value: String, maxAge: Int, _ request: Request) -> String {
+        "\(cookie)=\(value); Path=/console; HttpOnly;\(needsSecureCookie(request) ? " Secure;" : "") SameSite=Strict; Max-Age=\(maxAge)"
     }
 
     /// Where a principal lands: an operator on the accounts, an account admin on the setup page,

@@ -26,11 +26,7 @@ extension AdminConsole {
             code = visit?.query("code")
         }
 
-        static func day(_ date: Date) -> String {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withFullDate]
-            return formatter.string(from: date)
-        }
+        static func day(_ date: Date) -> String { String(UsageCSV.time(date).prefix(10)) }
 
         func filter(account: String) throws(AdminError) -> UsageFilter {
             guard let start = UsageFilter.day(from) else { throw AdminError(.invalid, "From takes a day like 2026-11-01", field: "from") }
@@ -70,22 +66,15 @@ extension AdminConsole {
             }
             return Self.usagePage(visit, query: query, totals: totals, days: days, entries: entries, notice: notice)
         })
-        router.get("/console/a/:account/usage.csv") { request, context in
-            guard let visit = try await visit(request, context) else { return Self.signInRedirect(request) }
-            let admin = visit.admin, runPage = pageRunner
-            do {
-                let filter = try UsageQuery(visit).filter(account: visit.account)
-                try admin.authorize(.readUsage, account: visit.account)
-                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
-                                                       .contentDisposition: "attachment; filename=\"usage-\(visit.account).csv\""],
-                                body: ResponseBody { writer in
-                                    try await admin.exportUsage(filter, runPage: runPage) { chunk in try await writer.write(ByteBuffer(string: chunk)) }
-                                    try await writer.finish(nil)
-                                })
-            } catch let error as AdminError {
-                return try Self.html(Layout.page("Usage Log", visit: visit, account: visit.account, notice: .error(error), ""),
-                                     status: Self.status(error))
-            }
+        // Streamed a page at a time, like the API's export.
+        file(router, "/console/a/:account/usage.csv", title: "Usage Log") { [pageRunner] visit in
+            let admin = visit.admin
+            let filter = try UsageQuery(visit).filter(account: visit.account)
+            try admin.authorize(.readUsage, account: visit.account)
+            return ("usage-\(visit.account).csv", ResponseBody { writer in
+                try await admin.exportUsage(filter, runPage: pageRunner) { chunk in try await writer.write(ByteBuffer(string: chunk)) }
+                try await writer.finish(nil)
+            })
         }
     }
 

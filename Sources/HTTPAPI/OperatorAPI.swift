@@ -113,7 +113,8 @@ struct Admins: Sendable {
 }
 
 /// Runs a synchronous admin operation off the event loops: the store's calls block on SQLite.
-func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+/// The API's routes and the admin console's pages both run their operations through it.
+public func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await NIOThreadPool.singleton.runIfActive(body)
 }
 

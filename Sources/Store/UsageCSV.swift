@@ -8,6 +8,9 @@ public enum UsageCSV {
 
     public static var headerLine: String { CSV.line(header) }
 
+    /// A time as the export writes it (`2026-11-23T08:18:03Z`, UTC); the console shows times so too.
+    public static func time(_ date: Date) -> String { StorageDate.iso8601(date) }
+
     /// The entries' lines.
     public static func lines(_ entries: [UsageEntry]) -> String {
         let iso = StorageDate.iso8601
