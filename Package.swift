@@ -46,7 +46,8 @@ let package = Package(
         // Edge: the operator's HTTP API on Hummingbird, with /metrics.
         .target(name: "HTTPAPI", dependencies: ["Admin", "AccountCodes", "Store", logging, metrics,
                                                 .product(name: "Hummingbird", package: "hummingbird"),
-                                                .product(name: "Prometheus", package: "swift-prometheus")],
+                                                .product(name: "Prometheus", package: "swift-prometheus"),
+                                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 resources: [.copy("openapi.json")]),
         // The admin console: server-rendered pages over the same application layer, on the API's listener.
         .target(name: "AdminConsole", dependencies: ["HTTPAPI", "Admin", "AccountCodes", "Store",

@@ -18,13 +18,14 @@ struct HangupFlow {
         "${DIALSTATUS}|${SHARED(ACCTCODES_ANSWERED_AT)}|${ACCTCODES_ENDED_AT}|${STRFTIME(,,%s.%3q)}|${CDR(duration)}|${ANSWEREDTIME}"
 
     func run() async throws {
-        let request = CallRequest(call.environment, at: flows.configuration.clock())
+        let environment = call.takeEnvironment()
+        let request = CallRequest(environment, at: flows.configuration.clock())
         if case .refused(let reason)? = try? flows.store.admission(account: request.account, source: call.peerAddress) {
             flows.refused(reason, route: .hangup, request: request, call: call)
             call.outcome = "REFUSED"
             return
         }
-        var figures = call.parameters
+        var figures = environment.script.parameters
         if Self.fields.contains(where: { figures[$0] == nil }),
            let read = try? await call.getFullVariable(Self.channelExpression) {
             let parts = read.split(separator: "|", omittingEmptySubsequences: false).map(String.init)

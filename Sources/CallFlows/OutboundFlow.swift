@@ -31,7 +31,7 @@ struct OutboundFlow {
     }
 
     func run() async throws {
-        let request = CallRequest(call.environment, at: flows.configuration.clock())
+        let request = CallRequest(call.takeEnvironment(), at: flows.configuration.clock())
         var plan = self.plan(request)
         if let policy = plan.prompt, let caller = plan.caller {
             if flows.configuration.answerBeforePrompt { _ = try? await call.answer() }

@@ -9,7 +9,7 @@ struct TagFlow {
     let call: AGICall
 
     func run() async throws {
-        let request = CallRequest(call.environment, at: flows.configuration.clock())
+        let request = CallRequest(call.takeEnvironment(), at: flows.configuration.clock())
         let setup: CallSetup
         do {
             setup = try flows.callSetup(request.query.from(call.peerAddress))

@@ -70,7 +70,18 @@ public enum CSV {
 
     /// One record, every field made safe to open in a spreadsheet (`neutralized`) and quoted as needed.
     public static func line(_ fields: [String]) -> String {
-        fields.map { escape(neutralized($0)) }.joined(separator: ",") + "\n"
+        var text = ""
+        append(fields, to: &text)
+        return text
+    }
+
+    /// Appends one line: an export appends a page of them to one string, with no string per line.
+    public static func append(_ fields: [String], to text: inout String) {
+        for (i, field) in fields.enumerated() {
+            if i > 0 { text += "," }
+            text += escape(neutralized(field))
+        }
+        text += "\n"
     }
 
     /// OWASP's rule against CSV injection: a cell that starts with `=`, `+`, `-`, `@`, a tab or a
@@ -117,10 +128,16 @@ public enum CSV {
     }
 
     static func escape(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
-            || field.first == " " || field.last == " " else { return field }
+        // A scan of the bytes, not of Characters: an export escapes 19 fields a row, and grapheme
+        // breaking was a quarter of its CPU. A comma, quote, CR or LF byte is one in any Character.
+        let utf8 = field.utf8
+        guard utf8.first == space || utf8.last == space
+            || utf8.contains(where: { $0 == comma || $0 == quote || $0 == lineFeed || $0 == carriageReturn }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
+
+    private static let space = UInt8(ascii: " "), comma = UInt8(ascii: ","), quote = UInt8(ascii: "\"")
+    private static let lineFeed = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
 }
 
 import Foundation

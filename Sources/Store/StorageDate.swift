@@ -4,7 +4,13 @@ import Foundation
 /// without a `DateFormatter`: formatting through ICU cost ~4 us an entry on the usage-log path.
 /// GRDB reads these back as `Date` like its own.
 enum StorageDate {
-    static func string(_ date: Date) -> String {
+    static func string(_ date: Date) -> String { format(date, iso: false) }
+
+    /// `yyyy-MM-ddTHH:mm:ssZ`, as exports write times: ICU's ISO 8601 formatter cost more than
+    /// the rest of a usage row's CSV line. The same seconds as `string`, without the milliseconds.
+    static func iso8601(_ date: Date) -> String { format(date, iso: true) }
+
+    private static func format(_ date: Date, iso: Bool) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var seconds = time_t(milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000)
         let fraction = Int(milliseconds - Int64(seconds) * 1000)
@@ -25,21 +31,15 @@ enum StorageDate {
         }
         put(Int(parts.tm_year) + 1900, digits: 4, then: UInt8(ascii: "-"))
         put(Int(parts.tm_mon) + 1, digits: 2, then: UInt8(ascii: "-"))
-        put(Int(parts.tm_mday), digits: 2, then: UInt8(ascii: " "))
+        put(Int(parts.tm_mday), digits: 2, then: UInt8(ascii: iso ? "T" : " "))
         put(Int(parts.tm_hour), digits: 2, then: UInt8(ascii: ":"))
         put(Int(parts.tm_min), digits: 2, then: UInt8(ascii: ":"))
-        put(Int(parts.tm_sec), digits: 2, then: UInt8(ascii: "."))
-        put(fraction, digits: 3, then: nil)
+        if iso {
+            put(Int(parts.tm_sec), digits: 2, then: UInt8(ascii: "Z"))
+        } else {
+            put(Int(parts.tm_sec), digits: 2, then: UInt8(ascii: "."))
+            put(fraction, digits: 3, then: nil)
+        }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// `yyyy-MM-ddTHH:mm:ssZ`, as exports write times: ICU's ISO 8601 formatter cost more than
-    /// the rest of a usage row's CSV line.
-    static func iso8601(_ date: Date) -> String {
-        var text = string(date)
-        text.removeLast(4)
-        let space = text.index(text.startIndex, offsetBy: 10)
-        text.replaceSubrange(space...space, with: "T")
-        return text + "Z"
     }
 }

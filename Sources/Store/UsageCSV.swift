@@ -17,10 +17,10 @@ public enum UsageCSV {
         var text = ""
         text.reserveCapacity(entries.count * 160)
         for e in entries {
-            text += CSV.line([iso(e.startedAt), e.route, e.user, e.callerID, e.dialed, e.callClass, e.asked,
-                              String(e.incorrectEntries), e.result, e.reason, e.code ?? "", e.tagCode ?? "", e.uniqueID, e.linkedID,
-                              e.channel, e.endedAt.map(iso) ?? "", e.disposition ?? "", e.duration.map(String.init) ?? "",
-                              e.billsec.map(String.init) ?? ""])
+            CSV.append([iso(e.startedAt), e.route, e.user, e.callerID, e.dialed, e.callClass, e.asked,
+                        String(e.incorrectEntries), e.result, e.reason, e.code ?? "", e.tagCode ?? "", e.uniqueID, e.linkedID,
+                        e.channel, e.endedAt.map(iso) ?? "", e.disposition ?? "", e.duration.map(String.init) ?? "",
+                        e.billsec.map(String.init) ?? ""], to: &text)
         }
         return text
     }

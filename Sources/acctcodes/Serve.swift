@@ -159,8 +159,9 @@ struct Serve: AsyncParsableCommand {
         ]
         var apiThreads: LowPriorityThreads?
         if let http = settings.http {
-            // Calls first: the API's loop and its export reads run at a lower CPU priority.
-            let threads = LowPriorityThreads()
+            // Calls first: the API runs and reads its exports at the lowest CPU priority, and an export
+            // rests between pages while calls are in progress.
+            let threads = LowPriorityThreads { server.activeSessions > 0 }
             apiThreads = threads
             let api = OperatorAPI(store: store, configuration: http, logger: logger, metricsText: {
                 var buffer: [UInt8] = []
@@ -168,7 +169,7 @@ struct Serve: AsyncParsableCommand {
                 return buffer
             }, threads: threads)
             let console = AdminConsole(store: store, pageRunner: threads.pageRunner)
-            services.append(.init(service: api.application(adding: console.install(on:))))
+            services.append(.init(service: threads.running(api.application(adding: console.install(on:)))))
             logger.info("HTTP API listening", metadata: ["address": "\(http.host):\(http.port)"])
             logger.info("admin console at http://\(http.host.contains(":") ? "[\(http.host)]" : http.host):\(http.port)/console/ (sign in with a token: acctcodes token create)")
         }

@@ -84,6 +84,21 @@ import Testing
         }
     }
 
+    /// A route gets the environment once: a waiting call then holds no copy of Asterisk's block.
+    @Test func theEnvironmentIsHandedToTheRouteOnce() async throws {
+        let seen = Observations<String>()
+        try await withServer(routes: { router in
+            router.add("take") { call in
+                let first = call.takeEnvironment(), second = call.takeEnvironment()
+                await seen.append("\(first.uniqueID)|\(first.script.parameters["user"] ?? "")|\(second.pairs.count)")
+            }
+        }) { server, port in
+            _ = try await FakeAsteriskClient(port: port).run(SessionEnvironment(script: "take?user=1001"))
+            try await settle(server)
+            #expect(await seen.values == ["1795351624.10|1001|0"])
+        }
+    }
+
     @Test func aStalledReplyNeverPutsACodeInTheError() async throws {
         let seen = Observations<String>()
         try await withServer(configure: { $0.replyTimeout = .milliseconds(200) }, routes: { router in

@@ -148,6 +148,20 @@ import Testing
         }
     }
 
+    /// Exports write the same second as the stored form, in ISO 8601 (what Foundation's formatter writes).
+    @Test func exportTimesAreTheStoredSecondInISO8601() {
+        var generator = SystemRandomNumberGenerator()
+        let formatter = ISO8601DateFormatter()
+        let dates = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 1_795_351_624.9999), Date(timeIntervalSince1970: -1.5)]
+            + (0..<2000).map { _ in Date(timeIntervalSince1970: Double.random(in: 0..<4_102_444_800, using: &generator)) }
+        for date in dates {
+            let stored = StorageDate.string(date)
+            let second = Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000).timeIntervalSince1970.rounded(.down)
+            #expect(StorageDate.iso8601(date) == formatter.string(from: Date(timeIntervalSince1970: second)), "\(stored)")
+            #expect(StorageDate.iso8601(date).dropLast() == stored.prefix(19).replacingOccurrences(of: " ", with: "T"), "\(stored)")
+        }
+    }
+
     /// Replaying operations already applied (a drain again after a crash) changes nothing.
     @Test func everyOperationIsIdempotent() throws {
         let store = try configuredStore()
