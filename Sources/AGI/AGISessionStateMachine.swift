@@ -63,6 +63,9 @@ public struct AGISessionStateMachine: Sendable {
         /// Close the connection; fail the waiting command first if there is one. A reason means
         /// the peer broke a limit or the protocol (worth a warning); none, an ordinary end.
         case close(reason: CloseReason?, failCommand: AGICallError?)
+        /// A socket error (a reset, a broken pipe): the peer is gone as surely as if it had closed.
+        /// Mark the call hung up *before* failing the waiting command, then close.
+        case connectionLost(failCommand: AGICallError?)
         /// The connection is gone: fail the waiting command, if any, and release everything.
         case release(failCommand: AGICallError?)
     }
@@ -201,9 +204,12 @@ public struct AGISessionStateMachine: Sendable {
         isOpen ? close(nil) : .none
     }
 
-    /// A socket error: resets and broken pipes are how Asterisk ends sessions after a hangup.
+    /// A socket error: resets and broken pipes are how Asterisk ends sessions after a hangup. The
+    /// route must see a hung-up call, not an ordinary close: its failed command is a hangup.
     public mutating func errorCaught() -> Action {
-        isOpen ? close(nil) : .none
+        guard isOpen else { return .none }
+        isHungUp = true
+        return .connectionLost(failCommand: enterClosing())
     }
 
     /// The connection is closed, by either side.
@@ -224,11 +230,17 @@ public struct AGISessionStateMachine: Sendable {
     }
 
     private mutating func close(_ reason: CloseReason?, failing: AGICallError? = nil) -> Action {
-        var failing = failing
-        if failing == nil, case .running(_, let pending, _) = state, pending != nil { failing = .connectionClosed }
+        let pending = enterClosing()
+        return .close(reason: reason, failCommand: failing ?? pending)
+    }
+
+    /// Moves to `closing`; returns the error for the command still waiting, if one is.
+    private mutating func enterClosing() -> AGICallError? {
+        var failing: AGICallError?
+        if case .running(_, let pending, _) = state, pending != nil { failing = .connectionClosed }
         state = .closing
         timerAt = nil
-        return .close(reason: reason, failCommand: failing)
+        return failing
     }
 
     /// The command without its values, for logs and errors: a `SET VARIABLE ACCTCODE` value is an

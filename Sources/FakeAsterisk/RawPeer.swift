@@ -18,8 +18,10 @@ public struct RawPeer: Sendable {
     }
 
     /// Sends `chunks` (pausing `pause` between them), then waits up to `wait` for the server to close.
+    /// With `resetOn`, the peer resets the connection (a TCP RST, as when an Asterisk host's
+    /// kernel drops the socket) once the server has sent a line holding that text.
     public func exchange(_ chunks: [String], pause: Duration = .zero, wait: Duration = .seconds(5),
-                         closeAfterSending: Bool = false) async throws -> Result {
+                         closeAfterSending: Bool = false, resetOn: String? = nil) async throws -> Result {
         let group = MultiThreadedEventLoopGroup.singleton
         let collector = group.next().makePromise(of: Void.self)
         let box = ReceivedBox()
@@ -41,6 +43,13 @@ public struct RawPeer: Sendable {
             try? await channel.writeAndFlush(ByteBuffer(string: chunk))
         }
         if closeAfterSending {
+            try? await channel.close()
+        }
+        if let resetOn {
+            let deadline = ContinuousClock.now + wait
+            while !box.text.contains(resetOn), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            // A zero linger makes the close a reset.
+            try await (channel as? any SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
             try? await channel.close()
         }
         let closed = await withTaskGroup(of: Bool.self) { group in

@@ -124,10 +124,11 @@ final class AGIConnectionHandler: ChannelInboundHandler {
                 log.log(level: .warning, "closing connection: \(reason)")
                 connection?.record(.cutForLimit)
             }
-            if let failing { resume(.failure(failing)) }
-            timer?.cancel()
-            timer = nil
-            context?.close(promise: nil)
+            closeChannel(failing: failing)
+        case .connectionLost(let failing):
+            // As above: the route that resumes with the failure must already see the hangup.
+            if !routeDone { connection?.record(.closedByPeer) }
+            closeChannel(failing: failing)
         case .release(let failing):
             if !routeDone { connection?.record(.closedByPeer) }
             if let failing { resume(.failure(failing)) }
@@ -137,6 +138,13 @@ final class AGIConnectionHandler: ChannelInboundHandler {
             connection = nil
             context = nil
         }
+    }
+
+    private func closeChannel(failing: AGICallError?) {
+        if let failing { resume(.failure(failing)) }
+        timer?.cancel()
+        timer = nil
+        context?.close(promise: nil)
     }
 
     private func resume(_ result: Result<AGIReply, AGICallError>) {

@@ -107,6 +107,21 @@ import Testing
         #expect(exitOnHangup.commandIssued("NOOP", timeout: .seconds(1), now: t0) == .failCommand(.connectionClosed))
     }
 
+    /// A reset or broken pipe is the peer gone: the call is hung up before its command fails.
+    @Test func aSocketErrorIsALostConnectionNotAnOrdinaryClose() {
+        var waiting = running()
+        _ = waiting.commandIssued("GET DATA beep 3000 4", timeout: .seconds(30), now: t0)
+        #expect(waiting.errorCaught() == .connectionLost(failCommand: .connectionClosed))
+        #expect(waiting.isHungUp)
+        #expect(waiting.errorCaught() == .none)
+        #expect(waiting.commandIssued("NOOP", timeout: .seconds(1), now: t0) == .failCommand(.connectionClosed))
+        #expect(waiting.peerClosed() == .release(failCommand: nil))
+
+        var idle = running()
+        #expect(idle.errorCaught() == .connectionLost(failCommand: nil))
+        #expect(idle.isHungUp)
+    }
+
     @Test func aReplyWithNoCommandIsIgnoredAndNamesOnlyItsStatus() {
         var m = running()
         #expect(m.lineRead("200 result=1234", now: t0) == .ignoreUnexpectedReply(status: "200"))

@@ -145,6 +145,25 @@ import Testing
         }
     }
 
+    /// A reset while a command waits (Asterisk's host dropped the socket) reaches the route as
+    /// a hangup it can already see: the flag is set before the command fails.
+    @Test func aResetWhileACommandWaitsIsAHangup() async throws {
+        let seen = Observations<Bool>()
+        try await withServer(routes: { router in
+            router.add("reset") { call in
+                let result = await call.getData(file: "beep", timeout: .seconds(5), maxDigits: 4)
+                await seen.append(result == .hangup && call.isHungUp)
+            }
+        }) { server, port in
+            _ = try await RawPeer(port: port).exchange([SessionEnvironment(script: "reset").wireText], resetOn: "GET DATA")
+            let deadline = ContinuousClock.now + .seconds(60)
+            while await seen.values.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            try await settle(server)
+            #expect(await seen.values == [true])
+            #expect(server.activeSessions == 0)
+        }
+    }
+
     @Test func throwingHandlerEndsItsSessionOnly() async throws {
         struct Boom: Error {}
         try await withServer(routes: { router in
