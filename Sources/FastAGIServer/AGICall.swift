@@ -14,7 +14,7 @@ public final class AGICall: Sendable {
     public var logger: Logger { log.logger }
     let log: SessionLogger
     let connection: AGIConnection
-    private let state = Mutex(CallState())
+    private let state: Mutex<CallState>
 
     struct CallState {
         var outcome: String?
@@ -22,7 +22,7 @@ public final class AGICall: Sendable {
     }
 
     init(environment: AGIEnvironment, peerAddress: [UInt8]?, logger: SessionLogger, connection: AGIConnection) {
-        self.state.withLock { $0.environment = environment }
+        self.state = Mutex(CallState(environment: environment))
         self.peerAddress = peerAddress
         self.log = logger
         self.connection = connection

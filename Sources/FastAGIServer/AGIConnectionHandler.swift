@@ -124,27 +124,32 @@ final class AGIConnectionHandler: ChannelInboundHandler {
                 log.log(level: .warning, "closing connection: \(reason)")
                 connection?.record(.cutForLimit)
             }
-            closeChannel(failing: failing)
+            stop(failing: failing)
+            context?.close(promise: nil)
         case .connectionLost(let failing):
             // As above: the route that resumes with the failure must already see the hangup.
-            if !routeDone { connection?.record(.closedByPeer) }
-            closeChannel(failing: failing)
+            recordPeerGone()
+            stop(failing: failing)
+            context?.close(promise: nil)
         case .release(let failing):
-            if !routeDone { connection?.record(.closedByPeer) }
-            if let failing { resume(.failure(failing)) }
-            timer?.cancel()
-            timer = nil
+            recordPeerGone()
+            stop(failing: failing)
             // Break every reference: the connection (held by the call) points back at this handler.
             connection = nil
             context = nil
         }
     }
 
-    private func closeChannel(failing: AGICallError?) {
+    /// Every end of a session: the waiting command fails, if there is one, and the timer stops.
+    private func stop(failing: AGICallError?) {
         if let failing { resume(.failure(failing)) }
         timer?.cancel()
         timer = nil
-        context?.close(promise: nil)
+    }
+
+    /// The peer went away while the route was still running (after it, the close is ours).
+    private func recordPeerGone() {
+        if !routeDone { connection?.record(.closedByPeer) }
     }
 
     private func resume(_ result: Result<AGIReply, AGICallError>) {
