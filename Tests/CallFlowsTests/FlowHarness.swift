@@ -129,7 +129,7 @@ struct FlowHarness {
 
     /// Runs SQL on the database from another process, the way an outage or a bad admin would.
     func sqlite(_ sql: String) async throws {
-        #expect(try await ChildProcess.run("/usr/bin/sqlite3", [store.path, sql]) == 0, "sqlite3 \(sql)")
+        #expect(try await ChildProcess.sqlite(store.path, sql) == 0, "sqlite3 \(sql)")
     }
 }
 

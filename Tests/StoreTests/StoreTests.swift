@@ -200,7 +200,7 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
         #expect(try server.callSetup(account: "default", user: "1001", dialed: "011442079460000").group?.permission == .international)
 
         // Even a change that bypasses acctcodes entirely, as sqlite3 run by hand.
-        try await ChildProcess.run("/usr/bin/sqlite3", [path, "UPDATE account SET code_length = 6 WHERE id = 'default'"])
+        try await ChildProcess.sqlite(path, "UPDATE account SET code_length = 6 WHERE id = 'default'")
         #expect(try server.callSetup(account: "default", user: "1001", dialed: "011442079460000").account.codeLength == 6)
 
         // A caller who becomes a user, and a number that becomes an extension.

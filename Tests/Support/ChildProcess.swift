@@ -13,6 +13,15 @@ public enum ChildProcess {
         return try await exit(of: process, starting: true)
     }
 
+    /// Runs one SQL statement with the `sqlite3` shell, as an admin would by hand; returns its exit
+    /// status. It waits up to 30 s for another connection's write lock (the server's spool drainer
+    /// or usage log): without a busy timeout sqlite3 fails at once with "database is locked", which
+    /// a busy machine, holding a writer's thread off the CPU mid-transaction, makes likely.
+    @discardableResult
+    public static func sqlite(_ path: String, _ sql: String) async throws -> Int32 {
+        try await run("/usr/bin/sqlite3", ["-cmd", ".timeout 30000", path, sql])
+    }
+
     /// Waits for a process (started here if `starting`) to exit.
     public static func exit(of process: Process, starting: Bool = false) async throws -> Int32 {
         try await withCheckedThrowingContinuation { continuation in
