@@ -44,7 +44,7 @@ let package = Package(
         // The application layer the CLI and the HTTP API share: who may do what, the audit log, edits as patches.
         .target(name: "Admin", dependencies: ["AccountCodes", "Store", .product(name: "Crypto", package: "swift-crypto")]),
         // Edge: the operator's HTTP API on Hummingbird, with /metrics.
-        .target(name: "HTTPAPI", dependencies: ["Admin", "AccountCodes", "Store", logging, metrics,
+        .target(name: "HTTPAPI", dependencies: ["AGI", "Admin", "AccountCodes", "Store", logging, metrics,
                                                 .product(name: "Hummingbird", package: "hummingbird"),
                                                 .product(name: "Prometheus", package: "swift-prometheus"),
                                                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
@@ -73,7 +73,7 @@ let package = Package(
             path: "Benchmarks/AcctcodesBench"
         ),
         // What several test targets share: child processes awaited without blocking, a database locker.
-        .target(name: "TestSupport", path: "Tests/Support"),
+        .target(name: "TestSupport", dependencies: [logging], path: "Tests/Support"),
         .testTarget(name: "AGITests", dependencies: ["AGI"]),
         .testTarget(name: "AccountCodesTests", dependencies: ["AccountCodes"]),
         .testTarget(name: "FastAGIServerTests", dependencies: ["FastAGIServer", "FakeAsterisk", "AGI", logging] + nio),

@@ -11,6 +11,13 @@ extension Admin {
         return accounts
     }
 
+    /// The accounts this principal sees, each with its settings only where the principal may
+    /// read them: a billing token listing accounts learns its account's id, not its lockout
+    /// thresholds, numbering plan or allowed sources.
+    public func accountListing() throws(AdminError) -> [AccountListing] {
+        try accounts().map { principal.may(.readSettings, account: $0.id) ? AccountListing(account: $0) : AccountListing(id: $0.id) }
+    }
+
     /// An account's settings. `default` always exists (with defaults until first saved).
     public func account(_ id: String) throws(AdminError) -> Account {
         try authorize(.readSettings, account: id)
@@ -66,5 +73,23 @@ extension Admin {
     struct AccountChange: Encodable {
         var account: Account
         var enableAllUsers: Bool?
+    }
+}
+
+/// An account in a list: the whole account, or its id alone for a role that may not read settings.
+public struct AccountListing: Encodable, Sendable, Equatable {
+    public let id: String
+    /// nil where the principal may not read the account's settings.
+    public let account: Account?
+
+    init(account: Account) { id = account.id; self.account = account }
+    init(id: String) { self.id = id; account = nil }
+
+    enum CodingKeys: String, CodingKey { case id }
+
+    public func encode(to encoder: any Encoder) throws {
+        if let account { return try account.encode(to: encoder) }
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
     }
 }

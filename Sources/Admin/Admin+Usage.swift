@@ -9,6 +9,19 @@ extension Admin {
         return try run { () throws(StoreError) in try store.usagePage(filter, afterID: afterID, limit: limit) }
     }
 
+    /// One page of the usage log newest first; pass the last entry's id for the next (older) page.
+    public func usageNewestFirst(_ filter: UsageFilter, beforeID: Int64?, limit: Int) throws(AdminError) -> [UsageEntry] {
+        try authorize(.readUsage, account: filter.accountID)
+        return try run { () throws(StoreError) in try store.usagePageNewestFirst(filter, beforeID: beforeID, limit: limit) }
+    }
+
+    /// Which of these billed codes are in the account's code list (the rest were keyed while
+    /// validation was off, or removed since).
+    public func listedCodes(account: String, among codes: Set<String>) throws(AdminError) -> Set<String> {
+        try authorize(.readUsage, account: account)
+        return try run { () throws(StoreError) in try store.listedCodes(account: account, among: codes) }
+    }
+
     public func usageTotals(_ filter: UsageFilter) throws(AdminError) -> [CodeTotal] {
         try authorize(.readUsage, account: filter.accountID)
         return try run { () throws(StoreError) in try store.usageTotals(filter) }

@@ -19,7 +19,11 @@ public struct Admin: Sendable {
     /// Refuses unless the principal may do `action` on `account`. A scoped token asking about
     /// another account hears "not found", as for one that does not exist.
     public func authorize(_ action: Action, account: String?) throws(AdminError) {
-        if let account, !principal.sees(account: account) { throw AdminError(.notFound, "account \(account.debugDescription) not found") }
+        if let account, !principal.sees(account: account) {
+            var error = AdminError(.notFound, "account \(account.debugDescription) not found")
+            error.otherTenant = true
+            throw error
+        }
         guard principal.may(action, account: account) else { throw AdminError.forbidden(Self.words(action)) }
     }
 

@@ -25,6 +25,9 @@ public struct AdminError: Error, Equatable, CustomStringConvertible, Sendable {
     public var field: String?
     /// For a refused import: every bad line.
     public var problems: [String]
+    /// A "not found" that is really a scoped token asking about another account: the client is
+    /// told only "not found", the server's log says what it was.
+    public var otherTenant = false
 
     public init(_ kind: Kind, _ message: String, field: String? = nil, problems: [String] = []) {
         self.kind = kind
@@ -47,7 +50,8 @@ public struct AdminError: Error, Equatable, CustomStringConvertible, Sendable {
         case .rule(let violation): self.init(.rule, violation.description, field: violation.field)
         case .notFound(let what): self.init(.notFound, "\(what) not found")
         case .alreadyExists(let what): self.init(.conflict, "\(what) already exists")
-        case .importRejected(let problems): self.init(.invalid, "import rejected, nothing was changed", problems: problems)
+        // A well-formed file whose lines break the rules (a wrong header is one of them): 422, like any rule.
+        case .importRejected(let problems): self.init(.rule, "import rejected, nothing was changed", problems: problems)
         case .locked: self.init(.busy, error.description)
         case .cannotOpen, .database: self.init(.storage, error.description)
         }

@@ -19,11 +19,14 @@ public struct AdminConsole: Sendable {
     let limiter: SignInLimiter
     /// Where usage exports read their pages (the API's low-priority thread in `serve`).
     let pageRunner: Admin.PageRunner?
+    /// Failed sign-ins, cross-site posts and refused pages, logged and counted with the API's.
+    let refusals: RefusalLog?
 
-    public init(store: AcctcodesStore, signInLimit: Int = 5, pageRunner: Admin.PageRunner? = nil) {
+    public init(store: AcctcodesStore, signInLimit: Int = 5, pageRunner: Admin.PageRunner? = nil, refusals: RefusalLog? = nil) {
         self.store = store
         self.limiter = SignInLimiter(limit: signInLimit)
         self.pageRunner = pageRunner
+        self.refusals = refusals
     }
 
     static let cookie = "acctcodes_session"
@@ -33,6 +36,9 @@ public struct AdminConsole: Sendable {
         router.get("/console/style.css") { _, _ in
             Self.asset(Layout.stylesheet, type: "text/css; charset=utf-8")
         }
+        router.get("/console/icon.svg") { _, _ in Self.asset(Layout.icon, type: "image/svg+xml") }
+        // Browsers ask for it whatever the page says.
+        router.get("/favicon.ico") { _, _ in Self.asset(Layout.icon, type: "image/svg+xml") }
         router.get("/console/app.js") { _, _ in
             Self.asset(Layout.script, type: "text/javascript; charset=utf-8")
         }
@@ -64,7 +70,7 @@ public struct AdminConsole: Sendable {
     func screen(_ router: Router<APIContext>, _ path: String, render: @escaping Render, change: Change? = nil) {
         router.get(RouterPath(path)) { request, context in
             guard let visit = try await visit(request, context) else { return Self.signInRedirect }
-            return try await Self.respond { try await Self.html(render(visit, Notice.from(request))) } fallback: { error in
+            return try await respond(visit, context) { try await Self.html(render(visit, Notice.from(request))) } fallback: { error in
                 try await Self.html(render(visit, .error(error)), status: Self.status(error))
             }
         }
@@ -73,23 +79,51 @@ public struct AdminConsole: Sendable {
             guard let visit = try await visit(request, context) else { return Self.signInRedirect }
             let form = try await Self.form(request, context)
             guard Self.sameOrigin(request), let csrf = form.value("csrf"), Self.constantTimeEqual(csrf, visit.session.csrf) else {
+                refusals?.refused(.crossSite, request, context, who: visit.principal.name)
                 return try Self.html(Layout.page("Refused", visit: visit, notice: .error(AdminError(.forbidden,
                     "This form has expired or did not come from this console. Go back, reload the page and try again.")), ""),
                     status: .forbidden)
             }
-            return try await Self.respond { try await change(visit, form) } fallback: { error in
-                try await Self.html(render(visit, .error(error)), status: Self.status(error))
+            return try await respond(visit, context) { try await change(visit, form) } fallback: { error in
+                // The screen again, with what was typed and the server's words beside the field.
+                try await Self.html(render(visit, .error(error, form: form)), status: Self.status(error))
             }
         }
     }
 
-    private static func respond(_ body: () async throws -> Response,
-                                fallback: (AdminError) async throws -> Response) async throws -> Response {
+    /// The page, or the screen again with why not, or (when the screen itself cannot be shown:
+    /// no access, nothing there) an error page in the console's layout saying what to do.
+    private func respond(_ visit: Visit, _ context: APIContext, _ body: () async throws -> Response,
+                         fallback: (AdminError) async throws -> Response) async throws -> Response {
         do {
             return try await body()
         } catch let error as AdminError {
-            return try await fallback(error)
+            if let reason = RefusalReason(error) { refusals?.refused(reason, visit.request, context, who: visit.principal.name) }
+            do {
+                return try await fallback(error)
+            } catch let again as AdminError {
+                return try Self.html(Self.errorPage(visit, again), status: Self.status(again))
+            }
         }
+    }
+
+    /// What went wrong, in the console's own layout, with a way on from there.
+    static func errorPage(_ visit: Visit, _ error: AdminError) -> HTML {
+        let home = Self.home(visit.principal)
+        let (title, advice): (String, HTML) = switch error.kind {
+        case .forbidden:
+            ("Not allowed", "Your key (\(visit.principal.role.rawValue)) cannot open this page. If you need it, ask your operator for a key with that role.")
+        case .notFound:
+            ("Not found", "It may have been removed, or the link is mistyped. Check the list it came from.")
+        case .busy, .storage:
+            ("Not available", "The server could not reach its database just now. Try again in a moment; if it goes on, tell your operator.")
+        default:
+            ("Something is wrong", "Go back and check what was entered.")
+        }
+        return Layout.page(title, visit: visit, account: visit.principal.sees(account: visit.account) ? visit.account : nil,
+                           notice: .error(error), """
+            <section><p>\(advice)</p><p><a class="button secondary" href="\(home)" id="go-home">Go to your start page</a></p></section>
+            """)
     }
 
     static func status(_ error: AdminError) -> HTTPResponse.Status {
@@ -207,6 +241,7 @@ extension Notice {
         case "saved-enabled": return .done("Saved. Account Codes was enabled for \(count ?? 0) user(s) who did not have it yet.")
         case "saved-not-enabled": return .done("Saved. Users who did not have Account Codes still do not; enable them one by one.")
         case "added": return .done("Added.")
+        case "validating": return .done("Validation is on: a code keyed by a caller must now be one of the account's active codes.")
         case "imported": return .done("Imported: every line was applied.")
         case "unlocked": return .done("Unlocked.")
         case "deactivated": return .done("Deactivated: callers can no longer use this code.")

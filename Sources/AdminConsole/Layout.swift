@@ -5,9 +5,33 @@ struct Notice: Sendable {
     enum Kind: String, Sendable { case done, error }
     var kind: Kind
     var lines: [String]
+    /// The form field an error is about: the page shows the message beside it too.
+    var field: String?
+    /// What was posted, so a refused form comes back as it was typed.
+    var form: Form?
 
     static func done(_ text: String) -> Notice { Notice(kind: .done, lines: [text]) }
-    static func error(_ error: AdminError) -> Notice { Notice(kind: .error, lines: [error.message] + error.problems) }
+    static func error(_ error: AdminError, form: Form? = nil) -> Notice {
+        Notice(kind: .error, lines: [error.message] + error.problems, field: error.field, form: form)
+    }
+
+    /// The message to show beside `field`, as an element the field names in `aria-describedby`.
+    func message(for field: String) -> HTML {
+        guard kind == .error, self.field == field, let line = lines.first else { return "" }
+        return "<p class=\"field-error\" id=\"\(field)-error\" role=\"alert\">\(line)</p>"
+    }
+
+    /// ` aria-invalid="true" aria-describedby=...` on the field the error is about.
+    func invalid(_ field: String) -> HTML {
+        kind == .error && self.field == field ? HTML(trusted: " aria-invalid=\"true\" aria-describedby=\"\(field)-error\"") : ""
+    }
+}
+
+extension Optional where Wrapped == Notice {
+    func message(for field: String) -> HTML { self?.message(for: field) ?? "" }
+    func invalid(_ field: String) -> HTML { self?.invalid(field) ?? "" }
+    /// What the refused form held in `field`, to put back in it.
+    func entered(_ field: String) -> String? { self?.form?.value(field) }
 }
 
 /// The page around every screen: the account's menu (only what the role may open), the
@@ -57,7 +81,8 @@ enum Layout {
         return """
             <!doctype html><html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(title) · acctcodes</title><link rel="stylesheet" href="/console/style.css"></head>
+            <title>\(title) · acctcodes</title><link rel="stylesheet" href="/console/style.css">
+            <link rel="icon" href="/console/icon.svg" type="image/svg+xml"></head>
             <body>\(header)<main><h1>\(title)</h1>\(message)\(body)</main>
             <script src="/console/app.js"></script></body></html>
             """
@@ -65,12 +90,27 @@ enum Layout {
 
     static func csrfField(_ visit: Visit) -> HTML { "<input type=\"hidden\" name=\"csrf\" value=\"\(visit.session.csrf)\">" }
 
-    static func table(_ headings: [String], _ rows: [[HTML]], empty: String) -> HTML {
+    /// A table that scrolls sideways inside its own box on a narrow screen (the page never does):
+    /// the box can be scrolled from the keyboard, and a wide table says so where it is cut.
+    static func table(_ headings: [String], _ rows: [[HTML]], empty: String, caption: String? = nil) -> HTML {
         guard !rows.isEmpty else { return "<p class=\"empty\">\(empty)</p>" }
         let head = headings.map { h -> HTML in "<th scope=\"col\">\(h)</th>" }
         let body = rows.map { row -> HTML in "<tr>\(row.map { cell -> HTML in "<td>\(cell)</td>" })</tr>" }
-        return "<div class=\"scroll\"><table><thead><tr>\(head)</tr></thead><tbody>\(body)</tbody></table></div>"
+        let label = caption ?? headings.joined(separator: ", ")
+        let hint: HTML = headings.count > 4
+            ? "<p class=\"scroll-hint\" aria-hidden=\"true\">More columns to the right: scroll the table sideways.</p>" : ""
+        return """
+            \(hint)<div class="scroll" tabindex="0" role="region" aria-label="\(label)"><table><thead><tr>\(head)</tr></thead>
+            <tbody>\(body)</tbody></table></div>
+            """
     }
+
+    /// The console's icon: a keypad key, drawn here (every page asked for /favicon.ico and got 404).
+    static let icon = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect x="2" y="2" width="28" height="28" rx="6" fill="#1f3a5f"/>\
+        <text x="16" y="23" font-family="sans-serif" font-size="18" font-weight="bold" fill="#fff" text-anchor="middle">#</text></svg>
+        """
+
 
     static let stylesheet = """
         *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;background:#f5f6f8}
@@ -92,8 +132,14 @@ enum Layout {
         th{background:#eef1f6;font-weight:600}.num{text-align:right}.empty{color:#5b6475}.from{color:#5b6475;font-size:.85rem}
         dialog,.dialog{border:2px solid #1f3a5f;border-radius:8px;background:#fff;padding:1rem;max-width:36rem}
         .choices{display:grid;gap:.75rem}.choices p{margin:.2rem 0 0;color:#5b6475;font-size:.9rem}
-        svg text{font:12px system-ui,sans-serif;fill:#1d2330}.chart{max-width:100%;height:auto}
-        @media (max-width:40rem){main{padding:.5rem}th,td{padding:.3rem}.me{margin-left:0}}
+        svg text{font:14px system-ui,sans-serif;fill:#1d2330}.chart{display:block}
+        .notice.warning{background:#fff4e0;border:1px solid #e0b56b}.notice p{margin:.3rem 0}
+        .tag{display:inline-block;margin-left:.4rem;padding:0 .35rem;border-radius:3px;font-size:.8rem;background:#fff4e0;border:1px solid #e0b56b}
+        .field-error{color:#a11d1d;font-weight:600;margin:.2rem 0}[aria-invalid=true]{border-color:#a11d1d;outline:1px solid #a11d1d}
+        table.bars{max-width:44rem}table.bars th{background:none;font-weight:400;white-space:nowrap}table.bars td{border:0;width:70%}
+        meter{width:100%;height:1.1rem}.scroll-hint{display:none;color:#5b6475;font-size:.85rem;margin:.2rem 0}
+        .scroll:focus{outline:2px solid #3b6ea8}
+        @media (max-width:40rem){main{padding:.5rem}th,td{padding:.3rem}.me{margin-left:0}.scroll-hint{display:block}}
         """
 
     /// Reads a chosen CSV file into the import box (nothing leaves the page until Import).

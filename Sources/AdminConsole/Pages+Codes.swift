@@ -13,8 +13,10 @@ extension AdminConsole {
     func addCodes(_ router: Router<APIContext>) {
         screen(router, "/console/a/:account/codes", render: { visit, notice in
             let query = visit.query("q")
-            let codes = try await visit.run { [a = visit.account] in try $0.codes(account: a, matching: query, limit: Self.codeListLimit + 1) }
-            return Self.codesPage(visit, codes, query: query, notice: notice)
+            let (codes, rules) = try await visit.run { [a = visit.account] admin in
+                (try admin.codes(account: a, matching: query, limit: Self.codeListLimit + 1), CodeRules(admin, account: a))
+            }
+            return Self.codesPage(visit, codes, rules: rules, query: query, notice: notice)
         }, change: { visit, form in
             let account = visit.account
             if form.value("do") == "import" {
@@ -64,7 +66,7 @@ extension AdminConsole {
         (text ?? "").split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map(String.init)
     }
 
-    static func codesPage(_ visit: Visit, _ codes: [AccountCode], query: String?, notice: Notice?) -> HTML {
+    static func codesPage(_ visit: Visit, _ codes: [AccountCode], rules: CodeRules, query: String?, notice: Notice?) -> HTML {
         let account = visit.account
         let canEdit = visit.principal.may(.writeCodes, account: account)
         let rows = codes.prefix(codeListLimit).map { code -> [HTML] in
@@ -72,21 +74,26 @@ extension AdminConsole {
              "\(code.active ? "active" : "inactive")", "\(limitsSummary(code))"]
         }
         let more: HTML = codes.count > codeListLimit ? "<p class=\"from\">Showing the first \(codeListLimit): search to narrow.</p>" : ""
+        let header = AcctcodesStore.codeCSVHeader.joined(separator: ",")
         let add: HTML = canEdit ? """
             <section><h2>Add a code</h2><form method="post" class="row">\(Layout.csrfField(visit))
-            <label>Code<br><input type="text" name="code" id="new-code" inputmode="numeric" pattern="[0-9]+" required></label>
-            <label>Description (client or matter)<br><input type="text" name="description" id="new-description" size="30"></label>
-            <button id="add-code">Add</button></form></section>
+            <label>Code<br>\(rules.field(notice))</label>
+            <label>Description (client or matter)<br><input type="text" name="description" id="new-description" size="30"
+              value="\(notice.entered("description"))"></label>
+            <button id="add-code">Add</button></form>\(notice.message(for: "code"))<p class="from">\(rules.hint)</p></section>
             <section><h2>Import codes (CSV)</h2>
-            <p class="from">The first line is the header <code>code,description,active</code>, then one code a line (as the
-            export writes them). All or nothing: if any line is wrong, nothing is changed and every wrong line is listed.
+            <p class="from" id="csv-help">The first line is the header, then one code a line, as <strong>Export CSV</strong> writes
+            them: <code>\(header)</code>. A file with only <code>code,description,active</code> also imports and leaves each
+            code's limits as they are. All or nothing: if any line is wrong, nothing is changed and every wrong line is listed.
             Existing codes are updated.</p>
             <form method="post">\(Layout.csrfField(visit))<input type="hidden" name="do" value="import">
             <label>CSV file <input type="file" accept=".csv,text/csv,text/plain" data-into="csv"></label>
-            <textarea name="csv" id="csv" placeholder="code,description,active&#10;0042,Smith v. Jones,true"></textarea>
+            <label for="csv">Or paste the lines</label>
+            <textarea name="csv" id="csv" aria-describedby="csv-help" placeholder="code,description,active&#10;0042,Smith v. Jones,true">\(notice.entered("csv"))</textarea>
             <button id="import">Import</button></form></section>
             """ : ""
         return Layout.page("Codes", visit: visit, account: account, current: "codes", notice: notice, """
+            \(rules.validationOffer(visit))
             <form method="get" class="row" role="search"><label>Search<br><input type="text" name="q" value="\(query)" placeholder="code or description"></label>
             <button class="secondary">Search</button> <a class="button secondary" href="/console/a/\(account)/codes.csv" download>Export CSV</a></form>
             \(Layout.table(["Code", "Description", "State", "Limits"], rows, empty: query == nil ? "No codes yet." : "No code matches."))\(more)\(add)

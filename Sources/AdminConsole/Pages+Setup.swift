@@ -24,6 +24,12 @@ extension AdminConsole {
                 let saved = account
                 _ = try await visit.run { try $0.saveAccount(saved, enableAllUsers: false) }
                 return Self.redirect("/console/a/\(account.id)/setup?done=setup")
+            case "validate":
+                // The offer on the Codes and Account Codes pages: validation on, nothing else changed.
+                account.defaults.validateWhenDialed = true
+                let saved = account
+                _ = try await visit.run { try $0.saveAccount(saved, enableAllUsers: false) }
+                return Self.redirect("/console/a/\(account.id)/setup?done=validating")
             default:
                 let stored = account
                 try Self.apply(form, to: &account)
@@ -109,8 +115,9 @@ extension AdminConsole {
         let collections = Collection.allCases.map { c -> HTML in
             "<option value=\"\(c.rawValue)\"\(HTML.attribute("selected", s.collection == c))>\(Self.collectionTitle(c))</option>"
         }
+        let offer = CodeRules(account, codeCount: codes, maySetValidation: true).validationOffer(visit)
         return Layout.page("Account Codes", visit: visit, account: account.id, current: "setup", notice: notice, """
-            <form method="post">\(Layout.csrfField(visit))<input type="hidden" name="step" value="settings">
+            \(offer)<form method="post">\(Layout.csrfField(visit))<input type="hidden" name="step" value="settings">
             <section><h2>Account</h2>
             <p>Account code length: <strong>\(account.codeLength ?? 0) digits</strong> <span class="from">(set once; cannot be changed)</span></p>
             <label>Max retries to validate code <select name="maxRetries">\(retries)</select></label>

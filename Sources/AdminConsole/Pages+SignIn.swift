@@ -19,12 +19,14 @@ extension AdminConsole {
         router.post("/console/signin") { request, context in
             let address = context.remoteAddress?.ipAddress ?? "?"
             if let wait = limiter.retryAfter(address) {
+                refusals?.refused(.signInLimited, request, context)
                 var response = try Self.html(Self.signInPage(notice: .error(AdminError(.forbidden,
                     "Too many failed sign-ins from this address. Try again in \((wait + 59) / 60) minute(s)."))), status: .tooManyRequests)
                 response.headers[.retryAfter] = String(wait)
                 return response
             }
             guard Self.sameOrigin(request) else {
+                refusals?.refused(.crossSite, request, context)
                 return try Self.html(Self.signInPage(notice: .error(AdminError(.forbidden, "Sign in from the console's own page."))),
                                      status: .forbidden)
             }
@@ -32,6 +34,7 @@ extension AdminConsole {
             let token = form.text("token") ?? ""
             guard let principal = try await Admin.principal(forToken: token, in: store) else {
                 limiter.failed(address)
+                refusals?.refused(.signInFailed, request, context)
                 return try Self.html(Self.signInPage(notice: .error(AdminError(.unauthenticated,
                     "That key is not valid: it may be mistyped or revoked. Ask your operator for a new one."))), status: .unauthorized)
             }

@@ -59,12 +59,13 @@ extension AdminConsole {
                 query = UsageQuery(nil)
                 filter = try query.filter(account: visit.account)
             }
-            let after = visit.query("after").flatMap { Int64($0) }
-            let (totals, days, entries) = try await visit.run { admin in
-                (try admin.usageTotals(filter), try admin.usageDaily(filter),
-                 try admin.usage(filter, afterID: after, limit: Self.usagePageSize + 1))
+            let before = visit.query("before").flatMap { Int64($0) }
+            let (totals, days, entries, listed) = try await visit.run { admin in
+                let entries = try admin.usageNewestFirst(filter, beforeID: before, limit: Self.usagePageSize + 1)
+                let listed = try admin.listedCodes(account: filter.accountID, among: Set(entries.compactMap(\.billingCode)))
+                return (try admin.usageTotals(filter), try admin.usageDaily(filter), entries, listed)
             }
-            return Self.usagePage(visit, query: query, totals: totals, days: days, entries: entries, notice: notice)
+            return Self.usagePage(visit, query: query, totals: totals, days: days, entries: entries, listed: listed, notice: notice)
         })
         // Streamed a page at a time, like the API's export.
         file(router, "/console/a/:account/usage.csv", title: "Usage Log") { [pageRunner] visit in
@@ -79,35 +80,45 @@ extension AdminConsole {
     }
 
     static func usagePage(_ visit: Visit, query: UsageQuery, totals: [CodeTotal], days: [DayTotal], entries: [UsageEntry],
-                          notice: Notice?) -> HTML {
+                          listed: Set<String>, notice: Notice?) -> HTML {
         let account = visit.account
+        let unlisted: HTML = "<span class=\"tag warn\" title=\"Not in the account's code list\">not in list</span>"
         let totalRows = totals.map { t -> [HTML] in
-            ["\(t.code)", "\(t.description)", "<span class=\"num\">\(t.calls)</span>", "<span class=\"num\">\(t.billableMinutes)</span>"]
+            ["\(t.code)\(t.listed ? "" : unlisted)", "\(t.description)", "<span class=\"num\">\(t.calls)</span>",
+             "<span class=\"num\">\(t.billableMinutes)</span>"]
         }
+        let anyUnlisted = totals.contains { !$0.listed }
         let byCode = Chart.bars(totals.sorted { $0.billableMinutes > $1.billableMinutes }.prefix(15).map { ($0.code, $0.billableMinutes) },
                                 unit: "billable minutes", title: "Billable minutes per code")
         let perDay = Chart.columns(days.map { ($0.day, $0.calls) }, unit: "calls", title: "Calls per day")
         let shown = entries.prefix(usagePageSize)
         let rows = shown.map { e -> [HTML] in
-            ["\(Self.time(e.startedAt))", "\(e.user)", "\(e.dialed)", "\(e.callClass)", "\(e.result)", "\(e.billingCode)",
-             "<span class=\"num\">\(e.billsec.map(String.init) ?? "")</span>"]
+            let code: HTML = e.billingCode.map { c in listed.contains(c) ? "\(c)" : "\(c)\(unlisted)" } ?? ""
+            return ["\(Self.time(e.startedAt))", "\(e.user)", "\(e.dialed)", "\(e.callClass)", "\(e.result)",
+                    "<span class=\"num\">\(e.incorrectEntries)</span>", "\(e.reason)", code,
+                    "<span class=\"num\">\(e.billsec.map(String.init) ?? "")</span>"]
         }
         let next: HTML = entries.count > usagePageSize
-            ? "<p><a class=\"button secondary\" id=\"next-page\" href=\"/console/a/\(account)/usage?\(query.queryString)&after=\(Int(shown.last?.id ?? 0))\">Next page</a></p>"
+            ? "<p><a class=\"button secondary\" id=\"next-page\" href=\"/console/a/\(account)/usage?\(query.queryString)&before=\(Int(shown.last?.id ?? 0))\">Older calls</a></p>"
             : ""
+        let warning: HTML = anyUnlisted ? """
+            <p class="notice warning" id="unlisted-warning">Some calls were billed to codes that are not in the code list (marked
+            <em>not in list</em>): they were keyed while "Validate account codes when dialed" was off, or the code was removed since.</p>
+            """ : ""
         return Layout.page("Usage Log", visit: visit, account: account, current: "usage", notice: notice, """
             <form method="get" class="row"><label>From<br><input type="date" name="from" value="\(query.from)"></label>
             <label>To<br><input type="date" name="to" value="\(query.to)"></label>
             <label>User<br><input type="text" name="user" value="\(query.user)" size="8"></label>
-            <label>Code<br><input type="text" name="code" value="\(query.code)" size="8"></label>
+            <label>Code<br><input type="text" name="code" value="\(query.code)" size="8" inputmode="numeric"></label>
             <button class="secondary">Show</button>
             <a class="button secondary" id="export" href="/console/a/\(account)/usage.csv?\(query.queryString)" download>Export CSV</a></form>
             <p class="from">Days are UTC; both ends are included. Billable minutes round each call up to a whole minute.</p>
-            <section><h2>Totals per code</h2>\(byCode)
+            <section><h2>Totals per code</h2>\(warning)\(byCode)
             \(Layout.table(["Code", "Description", "Calls", "Billable minutes"], totalRows, empty: "No calls with a code in this period."))</section>
             <section><h2>Calls per day</h2>\(perDay.text.isEmpty ? HTML("<p class=\"empty\">No calls in this period.</p>") : perDay)</section>
-            <section><h2>Calls</h2>
-            \(Layout.table(["Started", "User", "Dialed", "Class", "Result", "Code", "Billable s"], rows, empty: "No calls match."))\(next)</section>
+            <section><h2>Calls</h2><p class="from">Newest first. Tries: incorrect codes keyed on the call.</p>
+            \(Layout.table(["Started", "User", "Dialed", "Class", "Result", "Tries", "Reason", "Code", "Billable s"], rows,
+                           empty: "No calls match.", caption: "Calls, newest first"))\(next)</section>
             """)
     }
 }

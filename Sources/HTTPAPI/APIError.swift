@@ -53,10 +53,14 @@ extension AdminError {
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = APIContext
     let logger: Logger
+    let refusals: RefusalLog
 
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let refused as Refused {
+            refusals.refused(refused.reason, request, context)
+            return Self.response(refused.error)
         } catch let error as AdminError {
             if error.kind == .storage { logger.error("API request failed", metadata: ["error": "\(error.message)"]) }
             return Self.response(error)

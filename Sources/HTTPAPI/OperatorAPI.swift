@@ -34,6 +34,8 @@ public struct OperatorAPI: Sendable {
     public let metricsText: @Sendable () -> [UInt8]
     /// Where the API runs and reads its exports; nil: NIO's shared loops and GRDB's reader queue.
     public let threads: LowPriorityThreads?
+    /// Refused requests, logged and counted; the admin console on the same listener writes here too.
+    public let refusals: RefusalLog
 
     public init(store: AcctcodesStore, configuration: Configuration = Configuration(), logger: Logger,
                 metricsText: @escaping @Sendable () -> [UInt8] = { [] }, threads: LowPriorityThreads? = nil) {
@@ -42,6 +44,7 @@ public struct OperatorAPI: Sendable {
         self.logger = logger
         self.metricsText = metricsText
         self.threads = threads
+        self.refusals = RefusalLog(logger: logger)
     }
 
     /// The router with every route; `routes` lists them for the OpenAPI check. `adding` puts more
@@ -49,9 +52,12 @@ public struct OperatorAPI: Sendable {
     public func router(adding extra: ((Router<APIContext>) -> Void)? = nil) -> (router: Router<APIContext>, routes: [Route]) {
         let router = Router(context: APIContext.self)
         router.add(middleware: HTTPMetrics())
-        router.add(middleware: ErrorMiddleware(logger: logger))
+        router.add(middleware: ErrorMiddleware(logger: logger, refusals: refusals))
         router.add(middleware: AllowListMiddleware(allowList: configuration.allowList))
         router.add(middleware: AuthMiddleware(store: store))
+        router.add(middleware: RefusalMiddleware(refusals: refusals))
+        let allowed = MethodNotAllowedMiddleware()
+        router.add(middleware: allowed)
         var table = RouteTable(router: router, store: store, pageRunner: threads?.pageRunner)
         table.add(.get, "/metrics", public: true) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -65,6 +71,7 @@ public struct OperatorAPI: Sendable {
         addCodeRoutes(&table)
         addUsageRoutes(&table)
         addOversightRoutes(&table)
+        allowed.paths.set(table.methodsByPath)
         extra?(router)
         return (router, table.routes)
     }
@@ -78,7 +85,10 @@ public struct OperatorAPI: Sendable {
     }
 }
 
-/// Registers routes and remembers them; routes not marked public need a principal.
+/// Registers routes and remembers them; routes not marked public need a principal. A route that
+/// names its `access` has the principal's role and tenant checked before anything of the request
+/// is read, so a token that may not write hears 403 (or 404 for another tenant's account) whatever
+/// its body holds. The admin layer checks again; this only decides which refusal comes first.
 struct RouteTable {
     let router: Router<APIContext>
     /// What handlers capture to reach the application layer.
@@ -92,11 +102,34 @@ struct RouteTable {
 
     typealias Handler = @Sendable (Request, APIContext) async throws -> Response
 
-    mutating func add(_ method: HTTPRequest.Method, _ path: String, public isPublic: Bool = false, _ handler: @escaping Handler) {
+    mutating func add(_ method: HTTPRequest.Method, _ path: String, public isPublic: Bool = false, access: Action? = nil,
+                      _ handler: @escaping Handler) {
         routes.append(.init(method: method.rawValue, path: path))
-        router.on(RouterPath(path), method: method) { request, context in
-            if !isPublic, context.principal == nil { throw AdminError(.unauthenticated, "send a token: Authorization: Bearer act_...") }
+        let admins = admins
+        let checked: Handler = { request, context in
+            if !isPublic, context.principal == nil {
+                throw Refused(reason: .noToken, error: AdminError(.unauthenticated, "send a token: Authorization: Bearer act_..."))
+            }
+            if let access {
+                try admins.admin(context).authorize(access, account: context.parameters.get("account"))
+            }
             return try await handler(request, context)
+        }
+        router.on(RouterPath(path), method: method, use: checked)
+        // HEAD wherever GET: the same answer without its body (a streamed export is never produced).
+        if method == .get {
+            router.on(RouterPath(path), method: .head) { request, context in
+                let response = try await checked(request, context)
+                return Response(status: response.status, headers: response.headers)
+            }
+        }
+    }
+
+    /// Every route's methods by its path template, for `MethodNotAllowedMiddleware`.
+    var methodsByPath: [String: Set<String>] {
+        routes.reduce(into: [:]) { all, route in
+            all[route.path, default: []].insert(route.method)
+            if route.method == "GET" { all[route.path, default: []].insert("HEAD") }
         }
     }
 }

@@ -14,9 +14,9 @@ extension OperatorAPI {
         let table0 = table.admins
         table.add(.get, "/api/v1/accounts") { _, context in
             let admin = table0.admin(context)
-            return JSONOut.response(try await offload { try admin.accounts() })
+            return JSONOut.response(try await offload { try admin.accountListing() })
         }
-        table.add(.get, "/api/v1/accounts/{account}") { request, context in
+        table.add(.get, "/api/v1/accounts/{account}", access: .readSettings) { request, context in
             let admin = table0.admin(context)
             let id = try request.parameter("account", context)
             return JSONOut.response(try await offload {
@@ -26,7 +26,7 @@ extension OperatorAPI {
         }
         // Creates the account when it is new (operators only). `enableAllUsers=true` is the
         // explicit "enable for every user who does not have it yet" of the save.
-        table.add(.patch, "/api/v1/accounts/{account}") { request, context in
+        table.add(.patch, "/api/v1/accounts/{account}", access: .writeSettings) { request, context in
             let admin = table0.admin(context)
             let id = try request.parameter("account", context)
             let enableAll = try request.queryBool("enableAllUsers") ?? false

@@ -7,13 +7,13 @@ extension OperatorAPI {
     func addCodeRoutes(_ table: inout RouteTable) {
         let t = table.admins
         let codes = "/api/v1/accounts/{account}/codes"
-        table.add(.get, codes) { request, context in
+        table.add(.get, codes, access: .readCodes) { request, context in
             let (admin, account) = (t.admin(context), try request.parameter("account", context))
             let activeOnly = try request.queryBool("active") ?? false
             let limit = try request.queryInt("limit", in: 1...1_000_000)
             return JSONOut.response(try await offload { try admin.codes(account: account, activeOnly: activeOnly, limit: limit) })
         }
-        table.add(.post, codes) { request, context in
+        table.add(.post, codes, access: .writeCodes) { request, context in
             let (admin, account, body) = (t.admin(context), try request.parameter("account", context), try await request.bytes(context))
             return JSONOut.response(try await offload {
                 let code = try MergePatch.apply(body, to: AccountCode(accountID: account, code: ""))
@@ -22,21 +22,21 @@ extension OperatorAPI {
                 return code
             }, status: .created)
         }
-        table.add(.get, codes + ".csv") { request, context in
+        table.add(.get, codes + ".csv", access: .readCodes) { request, context in
             let (admin, account) = (t.admin(context), try request.parameter("account", context))
             return Self.csv(try await offload { try admin.exportCodes(account: account) })
         }
         // All or nothing: a bad file answers 400 with every bad line, and nothing changes.
-        table.add(.post, codes + ".csv") { request, context in
+        table.add(.post, codes + ".csv", access: .writeCodes) { request, context in
             let (admin, account, text) = (t.admin(context), try request.parameter("account", context), try await request.text(context))
             return JSONOut.response(try await offload { try admin.importCodes(account: account, csv: text) })
         }
-        table.add(.get, codes + "/{code}") { request, context in
+        table.add(.get, codes + "/{code}", access: .readCodes) { request, context in
             let (admin, account, code) = (t.admin(context), try request.parameter("account", context), try request.parameter("code", context))
             return JSONOut.response(try await offload { try admin.code(account: account, code: code) })
         }
         // Deactivating is `{"active": false}`; limits and the description change the same way.
-        table.add(.patch, codes + "/{code}") { request, context in
+        table.add(.patch, codes + "/{code}", access: .writeCodes) { request, context in
             let (admin, account, code) = (t.admin(context), try request.parameter("account", context), try request.parameter("code", context))
             let body = try await request.bytes(context)
             return JSONOut.response(try await offload {
@@ -47,7 +47,7 @@ extension OperatorAPI {
                 return changed
             })
         }
-        table.add(.delete, codes + "/{code}") { request, context in
+        table.add(.delete, codes + "/{code}", access: .writeCodes) { request, context in
             let (admin, account, code) = (t.admin(context), try request.parameter("account", context), try request.parameter("code", context))
             try await offload { try admin.removeCode(account: account, code: code) }
             return noContent()

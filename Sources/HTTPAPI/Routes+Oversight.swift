@@ -9,7 +9,7 @@ extension OperatorAPI {
     func addOversightRoutes(_ table: inout RouteTable) {
         let t = table.admins
         let account = "/api/v1/accounts/{account}"
-        table.add(.get, account + "/explain") { request, context in
+        table.add(.get, account + "/explain", access: .explain) { request, context in
             let (admin, id) = (t.admin(context), try request.parameter("account", context))
             guard let user = request.query("user"), !user.isEmpty else { throw AdminError(.invalid, "user is required", field: "user") }
             guard let dialed = request.query("dialed"), !dialed.isEmpty else { throw AdminError(.invalid, "dialed is required", field: "dialed") }
@@ -17,12 +17,12 @@ extension OperatorAPI {
                                                source: request.query("source"), channel: request.query("channel") ?? "")
             return JSONOut.response(try await offload { try admin.explain(explain) })
         }
-        table.add(.get, account + "/lockouts") { request, context in
+        table.add(.get, account + "/lockouts", access: .readLockouts) { request, context in
             let (admin, id) = (t.admin(context), try request.parameter("account", context))
             return JSONOut.response(try await offload { try admin.lockouts(account: id) })
         }
         // The subject is user:EXT or device:NAME, URL-encoded (device names have a slash).
-        table.add(.delete, account + "/lockouts/{subject}") { request, context in
+        table.add(.delete, account + "/lockouts/{subject}", access: .clearLockouts) { request, context in
             let (admin, id) = (t.admin(context), try request.parameter("account", context))
             let text = try request.parameter("subject", context)
             guard let subject = LockSubject(key: text.removingPercentEncoding ?? text) else {
@@ -30,12 +30,12 @@ extension OperatorAPI {
             }
             return JSONOut.response(try await offload { Unlocked(wasLocked: try admin.unlock(account: id, subject: subject)) })
         }
-        table.add(.get, account + "/audit") { request, context in
+        table.add(.get, account + "/audit", access: .readAudit) { request, context in
             let (admin, id) = (t.admin(context), try request.parameter("account", context))
             let (before, limit) = try Self.auditPaging(request)
             return JSONOut.response(try await offload { try admin.audit(account: id, beforeID: before, limit: limit) })
         }
-        table.add(.get, "/api/v1/audit") { request, context in
+        table.add(.get, "/api/v1/audit", access: .administerAccounts) { request, context in
             let admin = t.admin(context)
             let (before, limit) = try Self.auditPaging(request)
             return JSONOut.response(try await offload { try admin.audit(account: nil, beforeID: before, limit: limit) })

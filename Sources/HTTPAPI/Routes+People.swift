@@ -8,11 +8,11 @@ extension OperatorAPI {
     func addPeopleRoutes(_ table: inout RouteTable) {
         let t = table.admins
         let groups = "/api/v1/accounts/{account}/groups"
-        table.add(.get, groups) { request, context in
+        table.add(.get, groups, access: .readSettings) { request, context in
             let (admin, account) = (t.admin(context), try request.parameter("account", context))
             return JSONOut.response(try await offload { try admin.groups(account: account) })
         }
-        table.add(.post, groups) { request, context in
+        table.add(.post, groups, access: .writeSettings) { request, context in
             let (admin, account, body) = (t.admin(context), try request.parameter("account", context), try await request.bytes(context))
             return JSONOut.response(try await offload {
                 var group = try MergePatch.apply(body, to: SettingsGroup(accountID: account, name: ""))
@@ -22,11 +22,11 @@ extension OperatorAPI {
                 return group
             }, status: .created)
         }
-        table.add(.get, groups + "/{name}") { request, context in
+        table.add(.get, groups + "/{name}", access: .readSettings) { request, context in
             let (admin, account, name) = (t.admin(context), try request.parameter("account", context), try request.parameter("name", context))
             return JSONOut.response(try await offload { try admin.group(account: account, name: name) })
         }
-        table.add(.patch, groups + "/{name}") { request, context in
+        table.add(.patch, groups + "/{name}", access: .writeSettings) { request, context in
             let (admin, account, name) = (t.admin(context), try request.parameter("account", context), try request.parameter("name", context))
             let body = try await request.bytes(context)
             return JSONOut.response(try await offload {
@@ -37,18 +37,18 @@ extension OperatorAPI {
                 return changed
             })
         }
-        table.add(.delete, groups + "/{name}") { request, context in
+        table.add(.delete, groups + "/{name}", access: .writeSettings) { request, context in
             let (admin, account, name) = (t.admin(context), try request.parameter("account", context), try request.parameter("name", context))
             _ = try await offload { try admin.removeGroup(account: account, name: name) }
             return noContent()
         }
 
         let users = "/api/v1/accounts/{account}/users"
-        table.add(.get, users) { request, context in
+        table.add(.get, users, access: .readSettings) { request, context in
             let (admin, account) = (t.admin(context), try request.parameter("account", context))
             return JSONOut.response(try await offload { try admin.users(account: account) })
         }
-        table.add(.post, users) { request, context in
+        table.add(.post, users, access: .writeSettings) { request, context in
             let (admin, account, body) = (t.admin(context), try request.parameter("account", context), try await request.bytes(context))
             return JSONOut.response(try await offload {
                 let user = try MergePatch.apply(body, to: User(accountID: account, extensionNumber: ""))
@@ -57,19 +57,19 @@ extension OperatorAPI {
                 return user
             }, status: .created)
         }
-        table.add(.get, users + ".csv") { request, context in
+        table.add(.get, users + ".csv", access: .readSettings) { request, context in
             let (admin, account) = (t.admin(context), try request.parameter("account", context))
             return Self.csv(try await offload { try admin.exportUsers(account: account) })
         }
-        table.add(.post, users + ".csv") { request, context in
+        table.add(.post, users + ".csv", access: .writeSettings) { request, context in
             let (admin, account, text) = (t.admin(context), try request.parameter("account", context), try await request.text(context))
             return JSONOut.response(try await offload { try admin.importUsers(account: account, csv: text) })
         }
-        table.add(.get, users + "/{extension}") { request, context in
+        table.add(.get, users + "/{extension}", access: .readSettings) { request, context in
             let (admin, account, ext) = (t.admin(context), try request.parameter("account", context), try request.parameter("extension", context))
             return JSONOut.response(try await offload { try admin.user(account: account, extension: ext) })
         }
-        table.add(.patch, users + "/{extension}") { request, context in
+        table.add(.patch, users + "/{extension}", access: .writeSettings) { request, context in
             let (admin, account, ext) = (t.admin(context), try request.parameter("account", context), try request.parameter("extension", context))
             let body = try await request.bytes(context)
             return JSONOut.response(try await offload {
@@ -80,13 +80,13 @@ extension OperatorAPI {
                 return changed
             })
         }
-        table.add(.delete, users + "/{extension}") { request, context in
+        table.add(.delete, users + "/{extension}", access: .writeSettings) { request, context in
             let (admin, account, ext) = (t.admin(context), try request.parameter("account", context), try request.parameter("extension", context))
             try await offload { try admin.removeUser(account: account, extension: ext) }
             return noContent()
         }
         for (verb, enabled) in [("enable", true), ("disable", false)] {
-            table.add(.post, users + "/{extension}/\(verb)") { request, context in
+            table.add(.post, users + "/{extension}/\(verb)", access: .writeSettings) { request, context in
                 let (admin, account, ext) = (t.admin(context), try request.parameter("account", context), try request.parameter("extension", context))
                 return JSONOut.response(try await offload {
                     try admin.setUserEnabled(account: account, extension: ext, enabled)
@@ -94,7 +94,7 @@ extension OperatorAPI {
                 })
             }
         }
-        table.add(.post, users + "/{extension}/unlock") { request, context in
+        table.add(.post, users + "/{extension}/unlock", access: .clearLockouts) { request, context in
             let (admin, account, ext) = (t.admin(context), try request.parameter("account", context), try request.parameter("extension", context))
             return JSONOut.response(try await offload {
                 _ = try admin.user(account: account, extension: ext)

@@ -14,7 +14,7 @@ extension OperatorAPI {
     func addUsageRoutes(_ table: inout RouteTable) {
         let t = table.admins
         let usage = "/api/v1/accounts/{account}/usage"
-        table.add(.get, usage) { request, context in
+        table.add(.get, usage, access: .readUsage) { request, context in
             let (admin, filter) = (t.admin(context), try Self.usageFilter(request, context))
             let limit = try request.queryInt("limit", default: 100, in: 1...10_000)!
             let after = try request.queryInt("after", in: 0...Int.max).map(Int64.init)
@@ -23,13 +23,13 @@ extension OperatorAPI {
                 return UsagePage(entries: entries, next: entries.count == limit ? entries.last?.id : nil)
             })
         }
-        table.add(.get, usage + "/totals") { request, context in
+        table.add(.get, usage + "/totals", access: .readUsage) { request, context in
             let (admin, filter) = (t.admin(context), try Self.usageFilter(request, context))
             return JSONOut.response(try await offload { try admin.usageTotals(filter) })
         }
         // Streamed a page at a time: a million rows go out in constant memory, and a client that
         // reads slowly holds the next page back instead of the server buffering it.
-        table.add(.get, usage + ".csv") { request, context in
+        table.add(.get, usage + ".csv", access: .readUsage) { request, context in
             let (admin, filter) = (t.admin(context), try Self.usageFilter(request, context))
             try admin.authorize(.readUsage, account: filter.accountID)
             let logger = self.logger

@@ -17,6 +17,21 @@ extension AcctcodesStore {
         try read { db in try Self.fetchUsagePage(db, filter, afterID: afterID, limit: limit) }
     }
 
+    /// Entries before `beforeID`, newest first, at most `limit`: the console's list of calls.
+    public func usagePageNewestFirst(_ filter: UsageFilter, beforeID: Int64?, limit: Int) throws(StoreError) -> [UsageEntry] {
+        try read { db in try Self.fetchUsagePage(db, filter, afterID: beforeID, limit: limit, newestFirst: true) }
+    }
+
+    /// Which of `codes` are in the account's code list.
+    public func listedCodes(account: String, among codes: Set<String>) throws(StoreError) -> Set<String> {
+        guard !codes.isEmpty else { return [] }
+        return try read { db in
+            let marks = Array(repeating: "?", count: codes.count).joined(separator: ",")
+            return Set(try String.fetchAll(db, sql: "SELECT code FROM code WHERE account_id = ? AND code IN (\(marks))",
+                                           arguments: StatementArguments([account] + Array(codes))))
+        }
+    }
+
     /// A page of the usage log as CSV lines. `lastID` is the next page's `afterID`; `count` below
     /// the limit means this was the last page.
     public struct CSVPage: Sendable {
@@ -41,14 +56,17 @@ extension AcctcodesStore {
         return CSVPage(text: UsageCSV.lines(page), lastID: page.last?.id, count: page.count)
     }
 
-    static func fetchUsagePage(_ db: GRDB.Database, _ filter: UsageFilter, afterID: Int64?, limit: Int) throws -> [UsageEntry] {
+    /// `afterID` is the cursor: entries after it in id order, or before it when `newestFirst`.
+    static func fetchUsagePage(_ db: GRDB.Database, _ filter: UsageFilter, afterID: Int64?, limit: Int,
+                               newestFirst: Bool = false) throws -> [UsageEntry] {
         var (whereSQL, arguments) = whereClause(filter)
         // Walk the table in id order from the cursor: through the account's date index, SQLite
         // sorted every row of the account for each page (a million-row export was quadratic).
         whereSQL = whereSQL.replacingOccurrences(of: "WHERE u.account_id = ?", with: "WHERE +u.account_id = ?")
-        if let afterID { whereSQL += " AND u.id > ?"; arguments += [afterID] }
+        if let afterID { whereSQL += newestFirst ? " AND u.id < ?" : " AND u.id > ?"; arguments += [afterID] }
         arguments += [limit]
-        return try Row.fetchAll(db, sql: "SELECT \(Self.usageColumns) FROM usage u \(whereSQL) ORDER BY u.id LIMIT ?", arguments: arguments)
+        return try Row.fetchAll(db, sql: "SELECT \(Self.usageColumns) FROM usage u \(whereSQL) ORDER BY u.id\(newestFirst ? " DESC" : "") LIMIT ?",
+                                arguments: arguments)
             .map(decodeUsage)
     }
 
@@ -57,7 +75,7 @@ extension AcctcodesStore {
         try read { db in
             let (whereSQL, arguments) = Self.whereClause(filter)
             let rows = try Row.fetchAll(db, sql: """
-                SELECT COALESCE(u.tag_code, u.code) AS billing, COALESCE(c.description, '') AS description,
+                SELECT COALESCE(u.tag_code, u.code) AS billing, COALESCE(c.description, '') AS description, c.code IS NOT NULL AS listed,
                        COUNT(*) AS calls, COALESCE(SUM(\(Self.boundedBillsec)), 0) AS billsec,
                        COALESCE(SUM((\(Self.boundedBillsec) + 59) / 60), 0) AS minutes
                 FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = COALESCE(u.tag_code, u.code)
@@ -66,7 +84,7 @@ extension AcctcodesStore {
                 """, arguments: arguments)
             return rows.map {
                 CodeTotal(code: $0["billing"], description: $0["description"], calls: $0["calls"], billsec: $0["billsec"],
-                          billableMinutes: $0["minutes"])
+                          billableMinutes: $0["minutes"], listed: $0["listed"])
             }
         }
     }

@@ -80,8 +80,12 @@ public struct CodeTotal: Sendable, Equatable, Codable {
     public var billsec: Int
     /// Each call's billable seconds rounded up to a whole minute, summed.
     public var billableMinutes: Int
+    /// Whether the code is in the account's code list. A code keyed while validation was off, or
+    /// removed since, is billed all the same: this says which totals are for codes nobody created.
+    public var listed: Bool
 
-    public init(code: String, description: String, calls: Int, billsec: Int, billableMinutes: Int) {
+    public init(code: String, description: String, calls: Int, billsec: Int, billableMinutes: Int, listed: Bool = true) {
+        self.listed = listed
         self.code = code
         self.description = description
         self.calls = calls

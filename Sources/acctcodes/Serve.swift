@@ -168,7 +168,7 @@ struct Serve: AsyncParsableCommand {
                 registry.emit(into: &buffer)
                 return buffer
             }, threads: threads)
-            let console = AdminConsole(store: store, pageRunner: threads.pageRunner)
+            let console = AdminConsole(store: store, pageRunner: threads.pageRunner, refusals: api.refusals)
             services.append(.init(service: threads.running(api.application(adding: console.install(on:)))))
             logger.info("HTTP API listening", metadata: ["address": "\(http.host):\(http.port)"])
             logger.info("admin console at http://\(http.host.contains(":") ? "[\(http.host)]" : http.host):\(http.port)/console/ (sign in with a token: acctcodes token create)")

@@ -94,8 +94,9 @@ struct UsageCommand: ParsableCommand {
                 for t in totals { print(CSV.line([t.code, t.description, String(t.calls), String(t.billsec), String(t.billableMinutes)]), terminator: "") }
                 return
             }
+            // A code nobody created (keyed while validation was off, or removed since) says so.
             printTable(["CODE", "DESCRIPTION", "CALLS", "BILLSEC", "MINUTES"], totals.map {
-                [$0.code, $0.description, String($0.calls), String($0.billsec), String($0.billableMinutes)]
+                [$0.code, $0.listed ? $0.description : "(not in the code list)", String($0.calls), String($0.billsec), String($0.billableMinutes)]
             })
         }
     }

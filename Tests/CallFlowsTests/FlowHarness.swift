@@ -132,28 +132,3 @@ struct FlowHarness {
         #expect(try await ChildProcess.sqlite(store.path, sql) == 0, "sqlite3 \(sql)")
     }
 }
-
-/// Every line the server logs, rendered with its metadata as a terminal would show it.
-final class CapturedLog: Sendable {
-    private let lines = Mutex<[String]>([])
-
-    struct Handler: LogHandler {
-        let sink: CapturedLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let all = self.metadata.merging(event.metadata ?? [:]) { _, new in new }
-            let rendered = "\(event.level) \(event.message) " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            sink.lines.withLock { $0.append(rendered) }
-        }
-    }
-
-    var handler: Handler { Handler(sink: self) }
-    var all: [String] { lines.withLock { $0 } }
-}

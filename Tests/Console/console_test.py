@@ -96,6 +96,9 @@ def tab(page, name):
 
 def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
     page = browser.new_page(viewport={"width": 1200, "height": 900})
+    # No request the pages make on their own (style, script, icon) may fail.
+    missing = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 and r.request.resource_type != "document" else None)
 
     # Sign-in: a wrong key is refused with a reason; the right one lands on Account Codes.
     sign_in(page, base, "act_0000000000_" + "x" * 43)
@@ -138,15 +141,23 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
     expect(page.locator("tbody tr")).to_have_count(1)
     shot(page, "codes")
 
-    # Settings: allow codes, require them for international calls, validate. Save asks the
-    # seed's question; "No" leaves users who do not have it without it.
+    # The account has codes now, but nothing checks them: the Codes page says so and offers the fix.
+    expect(page.locator("#validation-offer")).to_contain_text("any 4 digits")
+    # The code field follows the account: exactly 4 digits, and the server's words beside it.
+    expect(page.locator("#new-code")).to_have_attribute("pattern", "[0-9]{4}")
+    page.fill("#new-code", "12a")
+    page.click("#add-code")
+    assert page.eval_on_selector("#new-code", "e => !e.validity.valid"), "the browser took 12a for a 4-digit code"
+
+    # Settings, as a first-time manager sets them: allow codes, require them for international
+    # calls, validation left off. Save asks the seed's question; "No" leaves users without it.
     tab(page, "Account Codes")
+    expect(page.locator("#validation-offer")).to_be_visible()
     expect(page.locator("#validateWhenDialed")).to_be_enabled()
     expect(page.locator("body")).to_contain_text("The US and Canada share +1")
     expect(page.locator("body")).to_contain_text("(411) and operator assistance (0)")
     expect(page.locator("body")).to_contain_text("1-900")
     page.check("#allowAccountCodes")
-    page.check("#validateWhenDialed")
     page.check("#requires-international")
     page.select_option("#collection", "off")
     shot(page, "setup-settings")
@@ -158,10 +169,23 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
     # The call follows: 1001 does not have Account Codes, so no prompt (NOTREQUIRED).
     assert "NOTREQUIRED" in call(env, agi, "1001", "1234#"), "a user without account codes was prompted"
 
-    # Save again and answer Yes: every user gets it, and the same call now needs a valid code.
+    # Save again and answer Yes: every user gets it. Validation is still off, so a made-up code
+    # goes through and is billed: the Usage Log marks it, the Codes page still offers the fix.
     page.click("#save")
     page.click("#enable-yes")
     expect(page.locator(".notice.done")).to_contain_text("enabled for 3 user(s)")
+    assert "ACCEPTED" in call(env, agi, "1002", "4242#", uniqueid="console.0"), "validation off: any 4 digits pass"
+    tab(page, "Usage Log")
+    expect(page.locator("#unlisted-warning")).to_be_visible()
+    expect(page.locator("tr", has_text="4242").first).to_contain_text("not in list")
+    tab(page, "Codes")
+    page.click("#turn-on-validation")
+    expect(page.locator(".notice.done")).to_contain_text("Validation is on")
+    expect(page.locator("#validateWhenDialed")).to_be_checked()
+    expect(page.locator("#validation-offer")).to_have_count(0)
+    shot(page, "setup-validation-on")
+    # Now the code that was let through is refused, and the real ones are accepted.
+    assert "DENIED" in call(env, agi, "1002", "4242#4242#4242#"), "a code not in the list was accepted with validation on"
     assert "ACCEPTED" in call(env, agi, "1001", "1234#", uniqueid="console.1", billsec=125), "a valid code was not accepted"
     assert "ACCEPTED" in call(env, agi, "1003", "5678#", uniqueid="console.2", billsec=61)
     assert "DENIED" in call(env, agi, "1001", "1111#1111#1111#"), "three wrong codes did not deny the call"
@@ -194,14 +218,24 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
     totals = page.locator("section", has_text="Totals per code")
     # One call each, one billable minute each: the hangup's figure is bounded by the call's real
     # age (a second or so here), and each call rounds up to a whole minute.
-    expect(totals.locator("tr", has_text="1234")).to_contain_text(re.compile(r"Smith v. Jones\s*1\s*1$"))
-    expect(totals.locator("tr", has_text="5678")).to_contain_text(re.compile(r"Acme merger\s*1\s*1$"))
+    expect(totals.locator(".scroll tr", has_text="1234")).to_contain_text(re.compile(r"Smith v. Jones\s*1\s*1$"))
+    expect(totals.locator(".scroll tr", has_text="5678")).to_contain_text(re.compile(r"Acme merger\s*1\s*1$"))
+    expect(page.locator("table.bars meter").first).to_be_visible()
     expect(page.locator("svg.chart").first).to_be_visible()
+    # The calls, newest first, with the tries and the reason: the wrong-code attempts are visible.
+    calls = page.locator("section", has_text="Newest first")
+    expect(calls.locator("thead")).to_contain_text("Tries")
+    # The last call made (1002 with codes off) on top, the first one (1001 not enabled) at the bottom.
+    expect(calls.locator("tbody tr").first).to_contain_text("codes-off")
+    expect(calls.locator("tbody tr").last).to_contain_text("user-not-enabled")
+    expect(calls.locator("tbody tr", has_text="max-retries").first).to_contain_text(re.compile(r"DENIED\s*3\s*max-retries"))
     shot(page, "usage-log")
     with page.expect_download() as download:
         page.click("#export")
     csv = open(download.value.path()).read()
     assert "1234" in csv and "ACCEPTED" in csv, "the export lacks the accepted call"
+
+    assert not missing, f"the pages asked for what is not there: {missing}"
 
     # A change needs the page's CSRF token: the same post without it is refused.
     response = page.request.post(base + "/console/a/default/codes", form={"code": "4321", "description": "forged"})
@@ -212,13 +246,23 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
     expect(page.locator("table")).to_contain_text("account.save")
     expect(page.locator("table")).to_contain_text("Office manager")
 
-    # Phone width: the same page, nothing cut off.
+    # An error is a page of the console, with a way on: an unknown code.
+    response = page.goto(base + "/console/a/default/codes/4444")
+    assert response.status == 404, f"an unknown code's page answered {response.status}"
+    expect(page.locator("h1")).to_have_text("Not found")
+    expect(page.locator("#go-home")).to_be_visible()
+
+    # Phone width: the same pages, nothing cut off; a wide table says it scrolls.
     phone = browser.new_page(viewport={"width": 390, "height": 844})
     sign_in(phone, base, admin_key)
+    for path in ["setup", "usage"]:
+        phone.goto(base + "/console/a/default/" + path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the {path} page is {width}px wide on a 390px screen"
+    expect(phone.locator(".scroll-hint").first).to_be_visible()
+    shot(phone, "phone-usage")
     phone.goto(base + "/console/a/default/setup")
     expect(phone.locator("#save")).to_be_visible()
-    width = phone.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"the setup page is {width}px wide on a 390px screen"
     shot(phone, "phone-setup")
     phone.close()
 
@@ -233,6 +277,9 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
     expect(billing.locator("#import")).to_have_count(0)
     response = billing.goto(base + "/console/a/default/setup")
     assert response.status == 403, f"billing opened the setup page ({response.status})"
+    expect(billing.locator("h1")).to_have_text("Not allowed")
+    expect(billing.locator(".notice.error")).to_contain_text("may not change settings")
+    shot(billing, "error-not-allowed")
     response = billing.goto(base + "/console/a/default/users")
     assert response.status == 403, f"billing opened the users page ({response.status})"
     billing.close()

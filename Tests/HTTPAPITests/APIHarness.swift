@@ -38,15 +38,26 @@ struct APIHarness {
         revoked = old.token
     }
 
-    var api: OperatorAPI {
+    var api: OperatorAPI { api(logger: Logger(label: "test")) }
+
+    func api(logger: Logger) -> OperatorAPI {
         var configuration = OperatorAPI.Configuration()
         configuration.allowList = nil
-        return OperatorAPI(store: store, configuration: configuration, logger: Logger(label: "test"),
+        return OperatorAPI(store: store, configuration: configuration, logger: logger,
                            metricsText: { Array("acctcodes_test_total 1\n".utf8) })
     }
 
-    func run(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = Application(router: api.router().router)
+    /// An entry in the usage log of `account`, billed to `code`.
+    func call(account: String = "acme", uniqueID: String, code: String?, result: String = "ACCEPTED", tries: Int = 0) throws {
+        let entry = UsageEntry(route: "outbound", accountID: account, user: "1001", callerID: "1001", dialed: "011442079460000",
+                               callClass: "international", asked: "required", incorrectEntries: tries, result: result,
+                               reason: code == nil ? "code-invalid" : "code-accepted", code: code, uniqueID: uniqueID,
+                               linkedID: uniqueID, channel: "SIP/1001-1")
+        _ = try store.applyUsage([.record(entry: entry)])
+    }
+
+    func run(logger: Logger = Logger(label: "test"), _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = Application(router: api(logger: logger).router().router)
         try await app.test(.router) { client in try await test(client) }
     }
 }

@@ -8,6 +8,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import TestSupport
 import Testing
 
 /// The console's safety rules through the HTTP layer (the flows themselves are tested in a real
@@ -17,8 +18,10 @@ import Testing
 
     init() throws { harness = try APIHarness() }
 
-    func run(signInLimit: Int = 5, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let console = AdminConsole(store: harness.store, signInLimit: signInLimit)
+    func run(signInLimit: Int = 5, logs: CapturedLog? = nil,
+             _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let refusals = logs.map { logs in RefusalLog(logger: Logger(label: "console", factory: { _ in logs.handler })) }
+        let console = AdminConsole(store: harness.store, signInLimit: signInLimit, refusals: refusals)
         let app = Application(router: harness.api.router(adding: console.install(on:)).router)
         try await app.test(.router) { client in try await test(client) }
     }
@@ -146,5 +149,102 @@ import Testing
             _ = try await Self.send(client, .post, "/console/signout", cookie: cookie)
             #expect(try await Self.send(client, .get, "/console/a/acme/setup", cookie: cookie).location == "/console/signin")
         }
+    }
+
+    // MARK: Issue 20: what a first-time office manager met
+
+    @Test func errorsArePagesInTheConsolesLayoutNotJSON() async throws {
+        try await run { client in
+            let billing = try await Self.signIn(client, harness.acmeBilling)
+            let settings = try await Self.send(client, .get, "/console/a/acme/setup", cookie: billing)
+            #expect(settings.status == .forbidden)
+            #expect(settings.body.hasPrefix("<!doctype html>"))
+            #expect(settings.body.contains("Not allowed") && settings.body.contains("id=\"go-home\""))
+            #expect(!settings.body.contains("{\"error\""))
+            let admin = try await Self.signIn(client, harness.acmeAdmin)
+            let missing = try await Self.send(client, .get, "/console/a/acme/codes/9876", cookie: admin)
+            #expect(missing.status == .notFound)
+            #expect(missing.body.hasPrefix("<!doctype html>") && missing.body.contains("Not found"))
+            // Another tenant's page: not found, and the menu is not that account's.
+            let other = try await Self.signIn(client, harness.otherAdmin)
+            let theirs = try await Self.send(client, .get, "/console/a/acme/codes", cookie: other)
+            #expect(theirs.status == .notFound)
+            #expect(!theirs.body.contains("/console/a/acme/"))
+        }
+    }
+
+    @Test func theCodeFieldFollowsTheAccountAndARefusedCodeComesBackBesideIt() async throws {
+        try await run { client in
+            let cookie = try await Self.signIn(client, harness.acmeAdmin)
+            let page = try await Self.send(client, .get, "/console/a/acme/codes", cookie: cookie)
+            #expect(page.body.contains(#"pattern="[0-9]{4}""#))
+            #expect(page.body.contains(#"maxlength="4""#) && page.body.contains(#"inputmode="numeric""#))
+            #expect(page.body.contains("Exactly 4 digits"))
+            #expect(page.body.contains("<label for=\"csv\">"))
+            #expect(page.body.contains("code,description,active,users,groups,level,valid_from,valid_until"))
+            let token = try #require(Self.csrf(page.body))
+            let short = try await Self.send(client, .post, "/console/a/acme/codes", cookie: cookie,
+                                            form: "csrf=\(token)&code=123&description=Smith+v.+Jones")
+            #expect(short.status == .unprocessableContent)
+            #expect(short.body.contains("id=\"code-error\""))
+            #expect(short.body.contains(#"aria-invalid="true""#))
+            #expect(short.body.contains(#"value="123""#) && short.body.contains(#"value="Smith v. Jones""#))
+        }
+    }
+
+    @Test func onceCodesExistTheConsoleOffersValidationUntilItIsOn() async throws {
+        try await run { client in
+            let cookie = try await Self.signIn(client, harness.acmeAdmin)
+            var page = try await Self.send(client, .get, "/console/a/acme/codes", cookie: cookie)
+            #expect(!page.body.contains("id=\"validation-offer\""))
+            let token = try #require(Self.csrf(page.body))
+            _ = try await Self.send(client, .post, "/console/a/acme/codes", cookie: cookie, form: "csrf=\(token)&code=1234")
+            for path in ["codes", "setup"] {
+                page = try await Self.send(client, .get, "/console/a/acme/\(path)", cookie: cookie)
+                #expect(page.body.contains("id=\"validation-offer\""), "\(path)")
+                #expect(page.body.contains("any\n4 digits") || page.body.contains("any 4 digits"), "\(path)")
+            }
+            let on = try await Self.send(client, .post, "/console/a/acme/setup", cookie: cookie, form: "csrf=\(token)&step=validate")
+            #expect(on.status == .seeOther)
+            #expect(try harness.store.account("acme")?.defaults.validateWhenDialed == true)
+            page = try await Self.send(client, .get, "/console/a/acme/codes", cookie: cookie)
+            #expect(!page.body.contains("id=\"validation-offer\""))
+        }
+    }
+
+    @Test func theUsageLogListsNewestFirstWithTriesReasonAndCodesNotInTheList() async throws {
+        try harness.call(uniqueID: "first", code: "1234")
+        try harness.call(uniqueID: "second", code: "9999", tries: 2)
+        try Admin(store: harness.store, principal: .commandLine(user: "t")).addCode(AccountCode(accountID: "acme", code: "1234"))
+        try await run { client in
+            let cookie = try await Self.signIn(client, harness.acmeBilling)
+            let page = try await Self.send(client, .get, "/console/a/acme/usage", cookie: cookie)
+            #expect(page.status == .ok)
+            let calls = try #require(page.body.range(of: "<h2>Calls</h2>")).upperBound
+            let list = String(page.body[calls...])
+            let newer = try #require(list.range(of: "9999")), older = try #require(list.range(of: "1234"))
+            #expect(newer.lowerBound < older.lowerBound)
+            #expect(list.contains("<th scope=\"col\">Tries</th>") && list.contains("<th scope=\"col\">Reason</th>"))
+            #expect(list.contains("code-accepted"))
+            // 9999 was never a code of the account: marked in both tables, with the reason why.
+            #expect(page.body.contains("id=\"unlisted-warning\""))
+            #expect(page.body.components(separatedBy: "not in list</span>").count - 1 == 2)
+        }
+    }
+
+    @Test func consoleRefusalsAreLoggedWithoutTheKey() async throws {
+        let logs = CapturedLog()
+        let wrong = "act_0000000000_" + String(repeating: "z", count: 43)
+        try await run(logs: logs) { client in
+            _ = try await Self.send(client, .post, "/console/signin", form: "token=\(wrong)")
+            let cookie = try await Self.signIn(client, harness.acmeBilling)
+            _ = try await Self.send(client, .post, "/console/a/acme/codes", cookie: cookie, form: "csrf=forged&code=4321")
+            _ = try await Self.send(client, .get, "/console/a/acme/setup", cookie: cookie)
+        }
+        let lines = logs.all.filter { $0.contains("refused request") }
+        for reason in ["sign-in-failed", "cross-site", "forbidden"] {
+            #expect(lines.contains { $0.contains("reason=\(reason)") }, "\(reason): \(lines)")
+        }
+        #expect(!logs.all.contains { $0.contains(wrong) || $0.contains(harness.acmeBilling) || $0.contains("4321") })
     }
 }

@@ -76,7 +76,7 @@ import Testing
         try await h.run { client in
             let csv = "code,description,active\n1111,good,1\n12,short,1\n2222,fine,maybe\n"
             let reply = try await client.call(.post, "/api/v1/accounts/acme/codes.csv", token: h.acmeAdmin, body: csv, contentType: "text/csv")
-            #expect(reply.status == .badRequest)
+            #expect(reply.status == .unprocessableContent)
             let problems = reply.error?["problems"] as? [String] ?? []
             #expect(problems.count == 2)
             #expect(problems.contains { $0.hasPrefix("line 3") })
@@ -161,6 +161,74 @@ import Testing
             let documented = Set(paths.flatMap { path, methods in methods.keys.map { "\($0.uppercased()) \(path)" } })
             #expect(routes.count > 30)
             #expect(documented == routes)
+        }
+    }
+}
+
+/// The API's edges as issue 20 found them: what each role sees, which refusal comes first, 405s.
+@Suite struct APIEdgeTests {
+    @Test func aBillingTokenListingAccountsSeesIdsNotSettings() async throws {
+        let h = try APIHarness()
+        try await h.run { client in
+            let billing = try await client.call(.get, "/api/v1/accounts", token: h.acmeBilling)
+            #expect(billing.status == .ok)
+            #expect(billing.array?.count == 1)
+            #expect(billing.array?.first?.keys.sorted() == ["id"])
+            #expect(billing.array?.first?["id"] as? String == "acme")
+            let admin = try await client.call(.get, "/api/v1/accounts", token: h.acmeAdmin)
+            #expect(admin.array?.first?["defaults"] != nil)
+            #expect(admin.array?.first?["allowedSources"] != nil)
+        }
+    }
+
+    @Test func roleAndTenantAreCheckedBeforeTheBody() async throws {
+        let h = try APIHarness()
+        try await h.run { client in
+            for (method, path) in [(HTTPRequest.Method.patch, "/api/v1/accounts/acme/codes/1234"), (.post, "/api/v1/accounts/acme/codes"),
+                                   (.patch, "/api/v1/accounts/acme"), (.post, "/api/v1/accounts/acme/users")] {
+                let billing = try await client.call(method, path, token: h.acmeBilling, body: #"{"bogus":1}"#)
+                #expect(billing.status == .forbidden, "\(method) \(path)")
+                let other = try await client.call(method, path, token: h.otherAdmin, body: "not json")
+                #expect(other.status == .notFound, "\(method) \(path)")
+            }
+            // The admin gets the body's fault, as before.
+            let admin = try await client.call(.patch, "/api/v1/accounts/acme", token: h.acmeAdmin, body: #"{"bogus":1}"#)
+            #expect(admin.status == .badRequest)
+        }
+    }
+
+    @Test func aMethodAPathDoesNotTakeIs405WithAllow() async throws {
+        let h = try APIHarness()
+        try await h.run { client in
+            for method in [HTTPRequest.Method.trace, HTTPRequest.Method(rawValue: "QUERY")!, .put, .delete] {
+                let reply = try await client.execute(uri: "/api/v1/accounts/acme", method: method,
+                                                     headers: [.authorization: "Bearer \(h.acmeAdmin)"]) { $0 }
+                #expect(reply.status == .methodNotAllowed, "\(method)")
+                #expect(reply.headers[.allow] == "GET, HEAD, PATCH", "\(method)")
+            }
+            let metrics = try await client.execute(uri: "/metrics", method: .trace) { $0 }
+            #expect(metrics.status == .methodNotAllowed)
+            #expect(metrics.headers[.allow] == "GET, HEAD")
+            let head = try await client.execute(uri: "/api/v1/openapi.json", method: .head) { $0 }
+            #expect(head.status == .ok)
+            #expect(head.body.readableBytes == 0)
+            // A path the API does not have is still 404.
+            #expect(try await client.call(.trace, "/api/v1/nothing", token: h.acmeAdmin).status == .notFound)
+        }
+    }
+
+    @Test func theDocumentNamesNoFixedServerAndIsStrict() async throws {
+        let h = try APIHarness()
+        try await h.run { client in
+            let doc = try #require(try await client.call(.get, "/api/v1/openapi.json", token: nil).object)
+            #expect((doc["servers"] as? [[String: Any]])?.first?["url"] as? String == "/")
+            let schemas = try #require((doc["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
+            for name in ["Account", "AccountChange", "Code", "CodeChange", "Group", "GroupChange", "User", "UserChange", "Settings",
+                         "Overrides", "NumberingPlan"] {
+                #expect(schemas[name]?["additionalProperties"] as? Bool == false, "\(name)")
+            }
+            let code = (schemas["Code"]?["properties"] as? [String: [String: Any]])?["code"]
+            #expect(code?["pattern"] as? String == "^[0-9]{3,7}$")
         }
     }
 }

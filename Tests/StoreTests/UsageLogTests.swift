@@ -45,7 +45,7 @@ import Testing
         let totals = try store.usageTotals(UsageFilter(accountID: "default"))
         #expect(totals == [
             CodeTotal(code: "1234", description: "Acme", calls: 2, billsec: 81, billableMinutes: 3),
-            CodeTotal(code: "5678", description: "", calls: 1, billsec: 0, billableMinutes: 0),
+            CodeTotal(code: "5678", description: "", calls: 1, billsec: 0, billableMinutes: 0, listed: false),
         ])
     }
 
