@@ -36,28 +36,31 @@ let package = Package(
         .target(name: "AccountCodes"),
         // Edge: the FastAGI server on SwiftNIO.
         .target(name: "FastAGIServer", dependencies: ["AGI", "AccountCodes", logging, metrics] + nio),
-        // Edge: SQLite through GRDB.
-        .target(name: "Store", dependencies: ["AccountCodes", metrics, .product(name: "GRDB", package: "GRDB.swift"),
+        // The store as a port, backend-neutral: the protocols every store implements, the values
+        // they pass, and the usage log's writer, spool and drainer written once for all of them.
+        .target(name: "StoreCore", dependencies: ["AccountCodes", metrics]),
+        // The SQLite adapter, through GRDB.
+        .target(name: "Store", dependencies: ["AccountCodes", "StoreCore", metrics, .product(name: "GRDB", package: "GRDB.swift"),
                                              .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // The routes that join the server, the rules and the store.
-        .target(name: "CallFlows", dependencies: ["AGI", "FastAGIServer", "AccountCodes", "Store", logging, metrics]),
+        .target(name: "CallFlows", dependencies: ["AGI", "FastAGIServer", "AccountCodes", "StoreCore", logging, metrics]),
         // The application layer the CLI and the HTTP API share: who may do what, the audit log, edits as patches.
-        .target(name: "Admin", dependencies: ["AccountCodes", "Store", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Admin", dependencies: ["AccountCodes", "StoreCore", "Store", .product(name: "Crypto", package: "swift-crypto")]),
         // Edge: the operator's HTTP API on Hummingbird, with /metrics.
-        .target(name: "HTTPAPI", dependencies: ["AGI", "Admin", "AccountCodes", "Store", logging, metrics,
+        .target(name: "HTTPAPI", dependencies: ["AGI", "Admin", "AccountCodes", "StoreCore", "Store", logging, metrics,
                                                 .product(name: "Hummingbird", package: "hummingbird"),
                                                 .product(name: "Prometheus", package: "swift-prometheus"),
                                                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 resources: [.copy("openapi.json")]),
         // The admin console: server-rendered pages over the same application layer, on the API's listener.
-        .target(name: "AdminConsole", dependencies: ["HTTPAPI", "Admin", "AccountCodes", "Store",
+        .target(name: "AdminConsole", dependencies: ["HTTPAPI", "Admin", "AccountCodes", "StoreCore", "Store",
                                                      .product(name: "Hummingbird", package: "hummingbird")] + nio),
         // Asterisk's side of a session: used by tests, `acctcodes call` and `acctcodes load`.
         .target(name: "FakeAsterisk", dependencies: ["AGI"] + nio),
         .executableTarget(
             name: "acctcodes",
             dependencies: [
-                "AGI", "AccountCodes", "FastAGIServer", "Store", "CallFlows", "FakeAsterisk", "Admin", "HTTPAPI", "AdminConsole", logging, metrics,
+                "AGI", "AccountCodes", "FastAGIServer", "StoreCore", "Store", "CallFlows", "FakeAsterisk", "Admin", "HTTPAPI", "AdminConsole", logging, metrics,
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -68,7 +71,7 @@ let package = Package(
         // Benchmarks live apart from tests and print their figures (see Benchmarks/run.sh).
         .executableTarget(
             name: "acctcodes-bench",
-            dependencies: ["AGI", "AccountCodes", "Store", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            dependencies: ["AGI", "AccountCodes", "StoreCore", "Store", .product(name: "Histogram", package: "hdrhistogram-swift"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")] + nio,
             path: "Benchmarks/AcctcodesBench"
         ),
@@ -77,14 +80,14 @@ let package = Package(
         .testTarget(name: "AGITests", dependencies: ["AGI"]),
         .testTarget(name: "AccountCodesTests", dependencies: ["AccountCodes"]),
         .testTarget(name: "FastAGIServerTests", dependencies: ["FastAGIServer", "FakeAsterisk", "AGI", logging] + nio),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "AccountCodes", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CallFlowsTests", dependencies: ["CallFlows", "FakeAsterisk", "TestSupport", "Store", "AccountCodes", "FastAGIServer", logging]),
-        .testTarget(name: "AdminTests", dependencies: ["Admin", "Store", "AccountCodes", "TestSupport"]),
-        .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "AdminConsole", "Admin", "Store", "AccountCodes", "TestSupport",
+        .testTarget(name: "StoreTests", dependencies: ["StoreCore", "Store", "AccountCodes", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "CallFlowsTests", dependencies: ["CallFlows", "FakeAsterisk", "TestSupport", "StoreCore", "Store", "AccountCodes", "FastAGIServer", logging]),
+        .testTarget(name: "AdminTests", dependencies: ["Admin", "StoreCore", "Store", "AccountCodes", "TestSupport"]),
+        .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "AdminConsole", "Admin", "StoreCore", "Store", "AccountCodes", "TestSupport",
                                                          .product(name: "Hummingbird", package: "hummingbird"),
                                                          .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                          .product(name: "Prometheus", package: "swift-prometheus")]),
-        .testTarget(name: "CLITests", dependencies: ["acctcodes", "TestSupport", "Store", "AccountCodes", "FakeAsterisk"]),
+        .testTarget(name: "CLITests", dependencies: ["acctcodes", "TestSupport", "StoreCore", "Store", "AccountCodes", "FakeAsterisk"]),
     ],
     swiftLanguageModes: [.v6]
 )

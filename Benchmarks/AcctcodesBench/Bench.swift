@@ -1,3 +1,4 @@
+import StoreCore
 import AGI
 import AccountCodes
 import ArgumentParser

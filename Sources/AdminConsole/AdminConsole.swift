@@ -1,3 +1,4 @@
+import StoreCore
 import Admin
 import Foundation
 import HTTPAPI

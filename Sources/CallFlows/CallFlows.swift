@@ -2,11 +2,11 @@ import AccountCodes
 import AGI
 import FastAGIServer
 import Logging
-import Store
+import StoreCore
 
 /// The account-code routes: `outbound` before a call, `tag` mid-call, `hangup` after it.
 public final class CallFlows: Sendable {
-    public let store: AcctcodesStore
+    public let store: any CallPathStore
     /// Every usage-log operation goes through it: committed, or spooled when the database refuses.
     public let usageLog: UsageLog
     public let configuration: CallFlowConfiguration
@@ -15,7 +15,7 @@ public final class CallFlows: Sendable {
     let metrics = CallMetrics()
 
     /// `spool` takes the operations the database refuses; `nil` leaves only the server's log for them.
-    public init(store: AcctcodesStore, configuration: CallFlowConfiguration = CallFlowConfiguration(), spool: UsageSpool? = nil) {
+    public init(store: any CallPathStore, configuration: CallFlowConfiguration = CallFlowConfiguration(), spool: UsageSpool? = nil) {
         self.store = store
         self.usageLog = UsageLog(store: store, spool: spool)
         self.configuration = configuration

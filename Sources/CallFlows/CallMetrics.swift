@@ -1,6 +1,6 @@
 import AccountCodes
 import Metrics
-import Store
+import StoreCore
 
 /// The routes' metrics, in Prometheus' names. Made with the flows: `serve` sets up the metrics
 /// system first. Counters with labels are looked up per use (the registry keeps one of each).

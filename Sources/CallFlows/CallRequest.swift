@@ -1,7 +1,7 @@
 import AGI
 import AccountCodes
 import Foundation
-import Store
+import StoreCore
 
 /// Who is calling what, from the AGI URL's query with the environment as fallback:
 /// `agi://host/outbound?account=A&user=U&number=N&linkedid=L`.

@@ -2,7 +2,7 @@ import AGI
 import AccountCodes
 import FastAGIServer
 import Foundation
-import Store
+import StoreCore
 
 /// Who is keying a code, for the code's limits and the lockout.
 struct CodeCaller: Sendable {

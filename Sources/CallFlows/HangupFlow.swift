@@ -2,7 +2,7 @@ import AGI
 import AccountCodes
 import FastAGIServer
 import Foundation
-import Store
+import StoreCore
 
 /// `agi://host/hangup?...` from a hangup handler: adds the end of the call to its usage-log entry.
 /// The shipped dialplan passes `dialstatus`, `answeredat`, `endedat` and `duration` in the query (no

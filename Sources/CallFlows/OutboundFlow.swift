@@ -2,7 +2,7 @@ import AGI
 import AccountCodes
 import FastAGIServer
 import Logging
-import Store
+import StoreCore
 
 /// `agi://host/outbound?...`: classify, decide, collect a code if the rules say so, log, answer.
 struct OutboundFlow {

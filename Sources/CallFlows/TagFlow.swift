@@ -1,7 +1,7 @@
 import AGI
 import AccountCodes
 import FastAGIServer
-import Store
+import StoreCore
 
 /// `agi://host/tag?...` from a features.conf star code: collect a code mid-call and put it on the call.
 struct TagFlow {

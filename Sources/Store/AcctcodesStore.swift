@@ -1,6 +1,7 @@
 import AccountCodes
 import Foundation
 import GRDB
+import StoreCore
 import Synchronization
 
 /// The SQLite store shared by the server and the CLI. WAL mode lets one writer and many readers
@@ -128,3 +129,8 @@ enum JSONColumn {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 }
+
+// MARK: - The ports
+
+/// SQLite is one backend of the store's ports (see `StoreCore`).
+extension AcctcodesStore: CallStore, UsageStore {}

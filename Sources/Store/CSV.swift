@@ -140,4 +140,5 @@ public enum CSV {
     private static let lineFeed = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
 }
 
+import StoreCore
 import Foundation

@@ -1,3 +1,4 @@
+import StoreCore
 import Foundation
 
 /// Dates as GRDB stores them (`yyyy-MM-dd HH:mm:ss.SSS`, UTC, to the nearest millisecond), written

@@ -1,3 +1,4 @@
+import StoreCore
 import Foundation
 
 /// The usage log as CSV, one format for the CLI's export and the API's streamed one.

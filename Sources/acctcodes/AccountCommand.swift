@@ -1,3 +1,4 @@
+import StoreCore
 import AccountCodes
 import Admin
 import ArgumentParser

@@ -1,3 +1,4 @@
+import StoreCore
 import Admin
 import ArgumentParser
 import Foundation

@@ -1,3 +1,4 @@
+import StoreCore
 import FakeAsterisk
 import Foundation
 #if canImport(FoundationNetworking)

@@ -1,3 +1,4 @@
+import StoreCore
 import FakeAsterisk
 import Foundation
 import Store

@@ -1,3 +1,4 @@
+import StoreCore
 import FakeAsterisk
 import Store
 import Testing

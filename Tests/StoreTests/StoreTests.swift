@@ -4,6 +4,7 @@ import Synchronization
 import TestSupport
 import Testing
 @testable import Store
+import StoreCore
 
 func temporaryPath(_ name: String = "store") -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-tests-\(UUID().uuidString)")

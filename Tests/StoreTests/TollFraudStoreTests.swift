@@ -2,6 +2,7 @@ import AccountCodes
 import Foundation
 import Testing
 @testable import Store
+import StoreCore
 
 @Suite struct TollFraudStoreTests {
     /// Locks are in the store: another server on the same database sees them, and so does a

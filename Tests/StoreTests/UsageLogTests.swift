@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import Store
+import StoreCore
 
 @Suite struct UsageLogTests {
     /// Calls start 10 minutes before now: a hangup cannot bill more than the call's age.

@@ -77,7 +77,7 @@ public final class UsageSpool: Sendable {
     /// Applies every spooled operation, in order, in one transaction, then removes what it read.
     /// On failure the spool stays as it was. One drain at a time: a second caller returns at once.
     @discardableResult
-    public func drain(into store: AcctcodesStore) throws -> Drained {
+    public func drain(into store: any UsageStore) throws -> Drained {
         let data = try lock.withLock { state -> Data? in
             guard state.spooled, !state.draining else { return nil }
             state.draining = true

@@ -6,13 +6,13 @@ import Synchronization
 /// back into the log, in order, by the same `UsageOperation.apply`. While anything waits in the
 /// spool, new operations queue behind it there, so a call's hangup never lands before its start.
 public final class UsageLog: Sendable {
-    public let store: AcctcodesStore
+    public let store: any UsageStore
     public let writer: UsageLogWriter
     public let spool: UsageSpool?
     private let drainQueue = DispatchQueue(label: "acctcodes.usage-spool")
     private let inFlight = Atomic<Int>(0)
 
-    public init(store: AcctcodesStore, spool: UsageSpool?, groupCommitDelay: Duration = .microseconds(500)) {
+    public init(store: any UsageStore, spool: UsageSpool?, groupCommitDelay: Duration = .microseconds(500)) {
         self.store = store
         self.writer = UsageLogWriter(store: store, groupCommitDelay: groupCommitDelay)
         self.spool = spool

@@ -31,7 +31,7 @@ public final class UsageLogWriter: Sendable {
         var lastBatch = 0
     }
 
-    private let store: AcctcodesStore
+    private let store: any UsageStore
     private let queue = DispatchQueue(label: "acctcodes.usage-log")
     private let state = Mutex(State())
 
@@ -41,7 +41,7 @@ public final class UsageLogWriter: Sendable {
     private let commitTime = Metrics.Timer(label: "acctcodes_usage_commit_seconds")
     private let batchSize = Recorder(label: "acctcodes_usage_commit_batch_size")
 
-    public init(store: AcctcodesStore, groupCommitDelay: Duration = .microseconds(500)) {
+    public init(store: any UsageStore, groupCommitDelay: Duration = .microseconds(500)) {
         self.store = store
         let parts = groupCommitDelay.components
         self.groupCommitDelay = Double(parts.seconds) + Double(parts.attoseconds) / 1e18
@@ -82,7 +82,7 @@ public final class UsageLogWriter: Sendable {
             let results: [Result<UsageOperation.Applied, StoreError>]
             do {
                 let start = ContinuousClock.now
-                results = try store.applyUsage(batch.map(\.operation)).map { .success($0) }
+                results = try store.applyUsage(batch.map(\.operation), replaying: false).map { .success($0) }
                 commitTime.record(duration: ContinuousClock.now - start)
                 batchSize.record(batch.count)
                 state.withLock {

@@ -1,0 +1,39 @@
+import Foundation
+
+/// One change to the usage log. A call's request, its mid-call tag and its hangup are operations
+/// on the call's entry (found by account and uniqueid); the writer, the spool and the spool's
+/// replay all apply them through the store's `applyUsage`, in order, so an outage changes where an operation
+/// waits, never what it does.
+///
+/// Replaying an operation twice changes nothing the second time (a crash during a drain replays
+/// the spool again): a replayed request's entry is inserted only if the same request is not there
+/// yet, and a tag or a hangup sets the same values again. Only a replay looks first: an operation
+/// the writer commits has never been anywhere else (the look costs a third of an insert).
+public enum UsageOperation: Sendable, Equatable, Codable {
+    /// A request's own entry: an outbound call, or a tag request that set no code.
+    case record(entry: UsageEntry)
+    /// A code tagged mid-call onto the call's entry. `request` is the tag request (its account,
+    /// uniqueid and time); it becomes the call's entry if the call has none.
+    case tag(request: UsageEntry, code: String)
+    /// The end of the call: `request` carries `endedAt`, `disposition`, `duration` and `billsec`;
+    /// it becomes an entry of its own if the call has none.
+    case hangup(request: UsageEntry)
+
+    /// What applying an operation did.
+    public enum Applied: Sendable, Equatable {
+        case inserted
+        /// A tag or hangup completed the call's entry.
+        case updatedCall
+        /// A tag or hangup found no entry for the call: its request was recorded instead.
+        case insertedForMissingCall
+        /// Already applied (a replay after a crash): nothing changed.
+        case alreadyThere
+    }
+
+    /// The entry the operation concerns, for logs and for a spool that cannot take it.
+    public var entry: UsageEntry {
+        switch self {
+        case .record(let entry), .tag(let entry, _), .hangup(let entry): entry
+        }
+    }
+}
