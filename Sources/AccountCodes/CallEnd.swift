@@ -31,6 +31,17 @@ public struct CallEnd: Sendable, Equatable {
     /// (an earlier acctcodes.conf): billable time is then `Dial`'s `ANSWEREDTIME`, prompt included.
     public var fromOldDialplan = false
 
+    /// The billable seconds a hangup may record for a call the server saw start at `startedAt`
+    /// and end at `endedAt` (its own clock, seconds since 1970): no more than the call's age, plus
+    /// a second for rounding. The dialed party answers after the request, so a PBX clock gone wrong
+    /// or a forged hangup cannot bill more time than the call had. Without an end time (a hangup
+    /// spooled by an earlier version) the figure stands; without a figure there is none to bound.
+    public static func boundedBillableSeconds(_ claimed: Int?, startedAt: Double, endedAt: Double?) -> Int? {
+        guard let claimed, let endedAt else { return claimed }
+        let age = Int((endedAt - startedAt).rounded(.towardZero)) + 1
+        return min(claimed, max(0, age))
+    }
+
     /// Reads the hangup handler's figures as sent (strings from a request), trusting none of them.
     /// `answeredAt` and `endedAt` are PBX timestamps in seconds (`1795403898.123`); `answeredTime`
     /// is `Dial`'s `ANSWEREDTIME`, used only when a dialed call has no `answeredAt` at all.

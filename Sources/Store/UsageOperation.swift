@@ -1,3 +1,4 @@
+import AccountCodes
 import Foundation
 import GRDB
 import StoreCore
@@ -23,19 +24,22 @@ extension UsageOperation {
             own.taggedAt = request.startedAt
             return try Self.insert(db, own, once: replaying) ? .insertedForMissingCall : .alreadyThere
         case .hangup(let request):
-            // Billable time no longer than the call's own age on the server's clock (from its
-            // request to its hangup, plus a second for rounding): the dialed party answers after
-            // the request, so a PBX clock gone wrong or a forged hangup cannot bill more time
-            // than the call had. (The caller's `duration` starts before the request: not bounded so. A
-            // previous version's spooled hangup has no end time: its figure stands.)
-            try db.cachedStatement(sql: """
-                UPDATE usage SET ended_at = ?1, disposition = ?2, duration = ?3,
-                    billsec = CASE WHEN ?1 IS NULL THEN ?4
-                        ELSE MIN(?4, MAX(0, CAST((julianday(?1) - julianday(started_at)) * 86400 AS INTEGER) + 1)) END
-                WHERE id = (SELECT MAX(id) FROM usage WHERE uniqueid = ?5 AND account_id = ?6 AND route IN ('outbound', 'tag'))
-                """).execute(arguments: [request.endedAt.map(StorageDate.string), request.disposition, request.duration,
-                                         request.billsec, request.uniqueID, request.accountID])
-            if db.changesCount > 0 { return .updatedCall }
+            // The call's entry, then its billable time bounded by the rules (`CallEnd`) against the
+            // time the entry was started. (The caller's `duration` starts before the request: not
+            // bounded so.)
+            let call = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT id, started_at FROM usage
+                WHERE id = (SELECT MAX(id) FROM usage WHERE uniqueid = ? AND account_id = ? AND route IN ('outbound', 'tag'))
+                """), arguments: [request.uniqueID, request.accountID])
+            if let call {
+                let startedAt: Date = call["started_at"]
+                let billsec = CallEnd.boundedBillableSeconds(request.billsec, startedAt: startedAt.timeIntervalSince1970,
+                                                             endedAt: request.endedAt?.timeIntervalSince1970)
+                try db.cachedStatement(sql: "UPDATE usage SET ended_at = ?, disposition = ?, duration = ?, billsec = ? WHERE id = ?")
+                    .execute(arguments: [request.endedAt.map(StorageDate.string), request.disposition, request.duration, billsec,
+                                         call["id"] as Int64])
+                return .updatedCall
+            }
             var own = request
             own.route = "hangup"
             return try Self.insert(db, own, once: replaying) ? .insertedForMissingCall : .alreadyThere

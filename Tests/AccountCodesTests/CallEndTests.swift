@@ -29,4 +29,20 @@ import Testing
         #expect(end.billableSeconds == 64 && end.fromOldDialplan)
         #expect(CallEnd(dialStatus: "ANSWER", answeredAt: "", endedAt: "", duration: "70", answeredTime: "-3").billableSeconds == 0)
     }
+
+    /// The billing cap at its edges: the call's age on the server's clock plus a second, never
+    /// below 0, and no bound without an end time or a figure.
+    @Test func billableTimeIsBoundedByTheCallsOwnAge() {
+        let start = 1_800_000_000.0
+        #expect(CallEnd.boundedBillableSeconds(60, startedAt: start, endedAt: start + 100) == 60)
+        #expect(CallEnd.boundedBillableSeconds(3_600, startedAt: start, endedAt: start + 100) == 101)
+        #expect(CallEnd.boundedBillableSeconds(3_600, startedAt: start, endedAt: start + 100.999) == 101)
+        #expect(CallEnd.boundedBillableSeconds(101, startedAt: start, endedAt: start + 100) == 101)
+        #expect(CallEnd.boundedBillableSeconds(102, startedAt: start, endedAt: start + 100) == 101)
+        #expect(CallEnd.boundedBillableSeconds(30, startedAt: start, endedAt: start) == 1)
+        // An end before the start (a clock gone back): nothing to bill.
+        #expect(CallEnd.boundedBillableSeconds(30, startedAt: start, endedAt: start - 50) == 0)
+        #expect(CallEnd.boundedBillableSeconds(30, startedAt: start, endedAt: nil) == 30)
+        #expect(CallEnd.boundedBillableSeconds(nil, startedAt: start, endedAt: start + 5) == nil)
+    }
 }
