@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "acctcodes", targets: ["acctcodes"]),
         .library(name: "AGI", targets: ["AGI"]),
         .library(name: "AccountCodes", targets: ["AccountCodes"]),
+        // The store in memory with fault switches, for tests of anything built on the store's ports.
+        .library(name: "MemoryStore", targets: ["MemoryStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -39,6 +41,8 @@ let package = Package(
         // The store as a port, backend-neutral: the protocols every store implements, the values
         // they pass, and the usage log's writer, spool and drainer written once for all of them.
         .target(name: "StoreCore", dependencies: ["AccountCodes", metrics]),
+        // The in-memory adapter, with fault switches (tests).
+        .target(name: "MemoryStore", dependencies: ["AccountCodes", "StoreCore"]),
         // The SQLite adapter, through GRDB.
         .target(name: "Store", dependencies: ["AccountCodes", "StoreCore", metrics, .product(name: "GRDB", package: "GRDB.swift"),
                                              .product(name: "GRDBSQLite", package: "GRDB.swift")]),
@@ -81,12 +85,14 @@ let package = Package(
         .testTarget(name: "AccountCodesTests", dependencies: ["AccountCodes"]),
         .testTarget(name: "FastAGIServerTests", dependencies: ["FastAGIServer", "FakeAsterisk", "AGI", logging] + nio),
         .testTarget(name: "StoreTests", dependencies: ["StoreCore", "Store", "AccountCodes", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CallFlowsTests", dependencies: ["CallFlows", "FakeAsterisk", "TestSupport", "StoreCore", "Store", "AccountCodes", "FastAGIServer", logging]),
+        .testTarget(name: "CallFlowsTests", dependencies: ["CallFlows", "FakeAsterisk", "TestSupport", "StoreCore", "Store", "MemoryStore", "AccountCodes", "FastAGIServer", logging]),
         .testTarget(name: "AdminTests", dependencies: ["Admin", "StoreCore", "Store", "AccountCodes", "TestSupport"]),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "AdminConsole", "Admin", "StoreCore", "Store", "AccountCodes", "TestSupport",
                                                          .product(name: "Hummingbird", package: "hummingbird"),
                                                          .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                          .product(name: "Prometheus", package: "swift-prometheus")]),
+        // One suite every store adapter passes.
+        .testTarget(name: "StoreConformanceTests", dependencies: ["StoreCore", "Store", "MemoryStore", "AccountCodes", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["acctcodes", "TestSupport", "StoreCore", "Store", "AccountCodes", "FakeAsterisk"]),
     ],
     swiftLanguageModes: [.v6]

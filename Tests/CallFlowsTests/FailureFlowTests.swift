@@ -59,13 +59,33 @@ import Testing
     }
 
     @Test func usageLogFailureNeverAllowsAnUnloggedCall() async throws {
-        try await FlowHarness.with { h in
-            try await h.sqlite("ALTER TABLE usage RENAME TO usage_gone")
+        try await FlowHarness.with(inMemory: true) { h in
+            h.memory?.faults.diskFull = true
             let record = try await h.call(dial: "011442079460000", keys: "1234#")
             #expect(record[variable: "ACCTCODE_ALLOW"] == "0")
             #expect(record[variable: "ACCTCODE_REASON"] == "usage-log-unavailable")
             let emergency = try await h.call(dial: "911")
             #expect(emergency[variable: "ACCTCODE_ALLOW"] == "1", "emergency calls are never blocked")
+        }
+    }
+
+    /// The store unreachable when the call asks (a lost connection, a failing disk): the failure
+    /// policy decides, emergency calls pass, and the entry says why.
+    @Test(arguments: [FailMode.closed, .open])
+    func aStoreThatCannotBeReadFollowsTheFailMode(_ mode: FailMode) async throws {
+        try await FlowHarness.with(failMode: mode, inMemory: true) { h in
+            h.memory?.faults.failingReads = true
+            let record = try await h.call(dial: "011442079460000", keys: "1234#")
+            #expect(record[variable: "ACCTCODE_ALLOW"] == (mode == .closed ? "0" : "1"))
+            #expect(record[variable: "ACCTCODE_REASON"] == (mode == .closed ? "store-unavailable" : "store-unavailable-fail-open"))
+            #expect(!record.commands.contains { $0.hasPrefix("GET DATA") }, "a caller was prompted with no store to check the code")
+            let emergency = try await h.call(dial: "911")
+            #expect(emergency[variable: "ACCTCODE_RESULT"] == "EMERGENCY")
+            #expect(emergency[variable: "ACCTCODE_ALLOW"] == "1")
+            h.memory?.faults.failingReads = false
+            #expect(try h.entries().map(\.reason).first == (mode == .closed ? "store-unavailable" : "store-unavailable-fail-open"))
+            // Back: the next call is checked as usual.
+            #expect(try await h.call(dial: "011442079460000", keys: "1234#")[variable: "ACCTCODE_RESULT"] == "ACCEPTED")
         }
     }
 }

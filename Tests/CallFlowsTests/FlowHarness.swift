@@ -5,6 +5,7 @@ import FakeAsterisk
 import FastAGIServer
 import Foundation
 import Logging
+import MemoryStore
 import Store
 import Synchronization
 import TestSupport
@@ -12,7 +13,11 @@ import Testing
 
 /// A configured store and a real server with the account-code routes on a free loopback port.
 struct FlowHarness {
+    /// The fixture's store; the routes run on it unless they run on `memory`.
     let store: AcctcodesStore
+    /// With `inMemory`, the routes run on a memory store holding the same fixture, whose fault
+    /// switches break it on demand.
+    let memory: MemoryStore?
     let server: FastAGIServer
     let port: Int
     let flows: CallFlows
@@ -27,7 +32,7 @@ struct FlowHarness {
     /// however busy the machine; a test of a deliberate `#` sets it below the fake's pause.
     static func make(failMode: FailMode = .closed, spool: SpoolLocation = .none, mset: Bool = true, busyTimeout: Double = 5,
                      trailingPoundWindow: Duration = .seconds(30), alertCommand: String? = nil, logs: CapturedLog? = nil,
-                     configure: (inout Account) -> Void = { _ in }) async throws -> FlowHarness {
+                     inMemory: Bool = false, configure: (inout Account) -> Void = { _ in }) async throws -> FlowHarness {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-flow-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var options = AcctcodesStore.Options()
@@ -68,7 +73,8 @@ struct FlowHarness {
         case .besideDatabase: UsageSpool(path: store.path + ".spool.jsonl")
         case .at(let path): UsageSpool(path: path)
         }
-        let flows = CallFlows(store: store, configuration: flowConfiguration, spool: spoolFile)
+        let memory = inMemory ? try Self.copy(of: store, account: "default") : nil
+        let flows = CallFlows(store: memory ?? store, configuration: flowConfiguration, spool: spoolFile)
         var router = AGIRouter.builtIn
         flows.install(into: &router)
         var configuration = ServerConfiguration()
@@ -78,16 +84,27 @@ struct FlowHarness {
         logger.logLevel = logs == nil ? .critical : .trace
         let server = FastAGIServer(configuration: configuration, router: router, logger: logger)
         let port = try await server.start().port!
-        return FlowHarness(store: store, server: server, port: port, flows: flows)
+        return FlowHarness(store: store, memory: memory, server: server, port: port, flows: flows)
+    }
+
+    /// A memory store with the account's settings, groups, users and codes as `store` has them.
+    static func copy(of store: AcctcodesStore, account id: String) throws -> MemoryStore {
+        let memory = MemoryStore()
+        if let account = try store.account(id) { memory.put(account) }
+        for group in try store.groups(account: id) { memory.put(group) }
+        for user in try store.users(account: id) { memory.put(user) }
+        for code in try store.codes(account: id) { memory.put(code) }
+        return memory
     }
 
     /// Runs `body` with a harness and stops its server afterwards, also when the body throws.
     static func with<T>(failMode: FailMode = .closed, spool: SpoolLocation = .none, mset: Bool = true, busyTimeout: Double = 5,
                         trailingPoundWindow: Duration = .seconds(30), alertCommand: String? = nil, logs: CapturedLog? = nil,
-                        configure: (inout Account) -> Void = { _ in },
+                        inMemory: Bool = false, configure: (inout Account) -> Void = { _ in },
                         _ body: (FlowHarness) async throws -> T) async throws -> T {
         let h = try await make(failMode: failMode, spool: spool, mset: mset, busyTimeout: busyTimeout,
-                               trailingPoundWindow: trailingPoundWindow, alertCommand: alertCommand, logs: logs, configure: configure)
+                               trailingPoundWindow: trailingPoundWindow, alertCommand: alertCommand, logs: logs, inMemory: inMemory,
+                               configure: configure)
         do {
             let result = try await body(h)
             await h.stop()
@@ -124,7 +141,7 @@ struct FlowHarness {
         return record
     }
 
-    func entries() throws -> [UsageEntry] { try store.usage(UsageFilter(accountID: "default")) }
+    func entries() throws -> [UsageEntry] { try memory?.usage(account: "default") ?? store.usage(UsageFilter(accountID: "default")) }
 
     func stop() async { await server.shutdown() }
 

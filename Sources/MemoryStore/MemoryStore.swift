@@ -1,0 +1,256 @@
+import AccountCodes
+import Foundation
+import StoreCore
+import Synchronization
+
+/// The store in memory: the call path's ports (`CallStore`, `UsageStore`) over plain values, with
+/// fault switches, so tests can break the store the way a real one breaks (its write lock held by
+/// another process, a full disk, slow answers, failing reads) without damaging a file.
+///
+/// Two `MemoryStore`s made over one `Shared` see the same data, as two servers on one database
+/// do, each with its own faults. Every operation runs under one lock: what a database does in a
+/// transaction (count an incorrect entry and lock, apply a batch of usage operations) is atomic
+/// here too. Dates are kept to the millisecond, as the SQLite store keeps them.
+public final class MemoryStore: CallStore, UsageStore, Sendable {
+    /// Ways to break the store; each may be switched on and off while it is in use.
+    public struct Faults: Sendable, Equatable {
+        /// Another process holds the write lock: every write fails with `.locked`.
+        public var writeLockHeld = false
+        /// Writes fail as on a full disk.
+        public var diskFull = false
+        /// Reads fail (a lost connection, a damaged file).
+        public var failingReads = false
+        /// Every operation first waits this long (a slow disk or a far database).
+        public var delay: Duration?
+
+        public init(writeLockHeld: Bool = false, diskFull: Bool = false, failingReads: Bool = false, delay: Duration? = nil) {
+            self.writeLockHeld = writeLockHeld
+            self.diskFull = diskFull
+            self.failingReads = failingReads
+            self.delay = delay
+        }
+    }
+
+    /// The data, shared by every `MemoryStore` made over it.
+    public final class Shared: Sendable {
+        let state = Mutex(State())
+        public init() {}
+    }
+
+    struct Key: Hashable {
+        var account: String
+        var name: String
+    }
+
+    struct State {
+        var accounts: [String: Account] = [:]
+        var users: [Key: User] = [:]
+        var groups: [Key: SettingsGroup] = [:]
+        var codes: [Key: AccountCode] = [:]
+        var locks: [Key: LockState] = [:]
+        var failures: [(key: Key, at: Double)] = []
+        var usage: [UsageEntry] = []
+        var nextID: Int64 = 1
+    }
+
+    public let shared: Shared
+    private let faultSwitches = Mutex(Faults())
+
+    public init(shared: Shared = Shared()) {
+        self.shared = shared
+    }
+
+    /// Another store over the same data: a second server on the same database.
+    public func sibling() -> MemoryStore { MemoryStore(shared: shared) }
+
+    public var faults: Faults {
+        get { faultSwitches.withLock { $0 } }
+        set { faultSwitches.withLock { $0 = newValue } }
+    }
+
+    // MARK: Faults
+
+    private func beforeRead() throws(StoreError) {
+        let faults = self.faults
+        if let delay = faults.delay { Thread.sleep(forTimeInterval: Self.seconds(delay)) }
+        if faults.failingReads { throw .database("reads are failing (memory store fault)") }
+    }
+
+    private func beforeWrite() throws(StoreError) {
+        let faults = self.faults
+        if let delay = faults.delay { Thread.sleep(forTimeInterval: Self.seconds(delay)) }
+        if faults.writeLockHeld { throw .locked }
+        if faults.diskFull { throw .database("database or disk is full (memory store fault)") }
+    }
+
+    private func beforeWriteAsync() async throws(StoreError) {
+        if let delay = faults.delay { try? await Task.sleep(for: delay) }
+        var faults = self.faults
+        faults.delay = nil
+        if faults.writeLockHeld { throw .locked }
+        if faults.diskFull { throw .database("database or disk is full (memory store fault)") }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    // MARK: CallStore
+
+    public func callSetup(_ query: CallQuery) throws(StoreError) -> CallSetup {
+        try beforeRead()
+        let facts = Facts(state: shared.state.withLock { $0 })
+        do { return try CallSetup.resolve(query, facts: facts) } catch { throw .database("\(error)") }
+    }
+
+    public func admission(account: String, source: [UInt8]?) throws(StoreError) -> Admission {
+        try beforeRead()
+        let facts = Facts(state: shared.state.withLock { $0 })
+        return Admission.check(sourceAllowed: facts.bindings.allows(source: source, account: account),
+                               accountKnown: facts.state.accounts[account] != nil || account == Account.defaultID)
+    }
+
+    public func lock(account: String, subject: LockSubject) throws(StoreError) -> LockState? {
+        try beforeRead()
+        return shared.state.withLock { $0.locks[Key(account: account, name: subject.key)] }
+    }
+
+    public func codeFacts(account: String, code: String) throws(StoreError) -> CodeFacts? {
+        try beforeRead()
+        return shared.state.withLock { $0.codes[Key(account: account, name: code)]?.facts }
+    }
+
+    /// As the SQLite store does it in one transaction: forget entries older than a day, add this
+    /// one, count the subject's since the policy's start, lock if the policy says so.
+    public func registerIncorrectEntry(account: String, subject: LockSubject, policy: LockoutPolicy,
+                                       now: Double) async throws(StoreError) -> LockState? {
+        guard policy.isOn else { return nil }
+        try await beforeWriteAsync()
+        let key = Key(account: account, name: subject.key)
+        return shared.state.withLock { state in
+            state.failures.removeAll { $0.at < now - 1440 * 60 }
+            state.failures.append((key, now))
+            let previous = state.locks[key]
+            let since = policy.countingSince(now: now, previous: previous)
+            let count = state.failures.count { $0.key == key && $0.at > (since.isFinite ? since : -1) }
+            guard let lock = policy.lock(afterIncorrect: count, now: now, previous: previous) else { return nil }
+            state.locks[key] = lock
+            return lock
+        }
+    }
+
+    // MARK: UsageStore
+
+    @discardableResult
+    public func applyUsage(_ operations: [UsageOperation], replaying: Bool) throws(StoreError) -> [UsageOperation.Applied] {
+        try beforeWrite()
+        return shared.state.withLock { state in
+            // All or nothing, as a transaction: work on a copy, keep it at the end.
+            var copy = state
+            let applied = operations.map { copy.apply($0, replaying: replaying) }
+            state = copy
+            return applied
+        }
+    }
+
+    // MARK: Setting facts up (what the admin layer does on the SQLite store)
+
+    public func put(_ account: Account) { shared.state.withLock { $0.accounts[account.id] = account } }
+    public func put(_ user: User) { shared.state.withLock { $0.users[Key(account: user.accountID, name: user.extensionNumber)] = user } }
+    public func put(_ group: SettingsGroup) { shared.state.withLock { $0.groups[Key(account: group.accountID, name: group.name)] = group } }
+    public func put(_ code: AccountCode) { shared.state.withLock { $0.codes[Key(account: code.accountID, name: code.code)] = code } }
+    public func removeUser(account: String, extension ext: String) {
+        _ = shared.state.withLock { $0.users.removeValue(forKey: Key(account: account, name: ext)) }
+    }
+    public func unlock(account: String, subject: LockSubject) {
+        let key = Key(account: account, name: subject.key)
+        shared.state.withLock { state in
+            state.locks.removeValue(forKey: key)
+            state.failures.removeAll { $0.key == key }
+        }
+    }
+
+    /// The account's usage log in the order `usage list` shows it (by start, then arrival).
+    public func usage(account: String) -> [UsageEntry] {
+        shared.state.withLock { state in
+            state.usage.filter { $0.accountID == account }.sorted { ($0.startedAt, $0.id ?? 0) < ($1.startedAt, $1.id ?? 0) }
+        }
+    }
+}
+
+extension MemoryStore {
+    /// The call path's facts from one snapshot of the state.
+    struct Facts: CallFacts {
+        let state: State
+        var bindings: SourceBindings {
+            SourceBindings(accounts: state.accounts.values.filter { !$0.allowedSources.isEmpty }.sorted { $0.id < $1.id }
+                .map { (id: $0.id, allowedSources: $0.allowedSources) })
+        }
+
+        func account(_ id: String) throws -> Account? { state.accounts[id] }
+        func sourceBindings() throws -> SourceBindings { bindings }
+        func user(account: String, extension ext: String) throws -> User? { state.users[Key(account: account, name: ext)] }
+        func group(account: String, name: String) throws -> SettingsGroup? { state.groups[Key(account: account, name: name)] }
+        func isExtension(account: String, number: String) throws -> Bool { state.users[Key(account: account, name: number)] != nil }
+        func lock(account: String, subject: LockSubject) throws -> LockState? { state.locks[Key(account: account, name: subject.key)] }
+    }
+}
+
+extension MemoryStore.State {
+    /// One usage-log operation, as the SQLite store applies it (see `UsageOperation`).
+    mutating func apply(_ operation: UsageOperation, replaying: Bool) -> UsageOperation.Applied {
+        switch operation {
+        case .record(let entry):
+            return insert(entry, once: replaying) ? .inserted : .alreadyThere
+        case .tag(let request, let code):
+            if let index = callIndex(of: request) {
+                usage[index].tagCode = code
+                usage[index].taggedAt = Self.millisecond(request.startedAt)
+                return .updatedCall
+            }
+            var own = request
+            own.route = "tag"
+            own.tagCode = code
+            own.taggedAt = request.startedAt
+            return insert(own, once: replaying) ? .insertedForMissingCall : .alreadyThere
+        case .hangup(let request):
+            if let index = callIndex(of: request) {
+                let ended = request.endedAt.map(Self.millisecond)
+                usage[index].endedAt = ended
+                usage[index].disposition = request.disposition
+                usage[index].duration = request.duration
+                usage[index].billsec = CallEnd.boundedBillableSeconds(request.billsec, startedAt: usage[index].startedAt.timeIntervalSince1970,
+                                                                      endedAt: ended?.timeIntervalSince1970)
+                return .updatedCall
+            }
+            var own = request
+            own.route = "hangup"
+            return insert(own, once: replaying) ? .insertedForMissingCall : .alreadyThere
+        }
+    }
+
+    /// The call's own entry: the latest outbound or tag entry of its account and uniqueid.
+    func callIndex(of request: UsageEntry) -> Int? {
+        usage.lastIndex { $0.uniqueID == request.uniqueID && $0.accountID == request.accountID && ($0.route == "outbound" || $0.route == "tag") }
+    }
+
+    /// With `once`, only if the same request (account, call, route, time to the millisecond) is not there yet.
+    mutating func insert(_ entry: UsageEntry, once: Bool) -> Bool {
+        var entry = entry
+        entry.startedAt = Self.millisecond(entry.startedAt)
+        entry.taggedAt = entry.taggedAt.map(Self.millisecond)
+        entry.endedAt = entry.endedAt.map(Self.millisecond)
+        if once, usage.contains(where: { $0.uniqueID == entry.uniqueID && $0.accountID == entry.accountID && $0.route == entry.route
+            && $0.startedAt == entry.startedAt }) {
+            return false
+        }
+        entry.id = nextID
+        nextID += 1
+        usage.append(entry)
+        return true
+    }
+
+    static func millisecond(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+}

@@ -1,0 +1,186 @@
+import AccountCodes
+import Foundation
+import MemoryStore
+import Store
+import StoreCore
+import Testing
+
+/// What every store adapter must do for the call path, run against each of them: the next backend
+/// is ready for calls when this suite passes on it. SQLite runs on a real file, and its "second
+/// server" is a second store opened on the same file; the memory store's is a sibling over the
+/// same data.
+@Suite struct StoreConformanceTests {
+    @Test(arguments: Backend.allCases)
+    func aCallsSetupFollowsTheStoredFactsOnEveryInstance(_ backend: Backend) async throws {
+        let store = try backend.make()
+        try store.seed(Self.account())
+        try store.seed(Self.user("1001", enabled: true))
+        let second = try store.sibling()
+        for instance in [store, second] {
+            let setup = try instance.callSetup(Self.query())
+            #expect(setup.callClass == .international)
+            guard case .prompt = setup.decision else { Issue.record("\(backend): \(setup.decision)"); continue }
+            #expect(setup.lockSubject == .user("1001"))
+        }
+        // A change through one instance is what the next call on the other one sees.
+        try second.seed(Self.user("1001", enabled: false))
+        #expect(try store.callSetup(Self.query()).decision == .proceed(.notRequired, reason: .userNotEnabled))
+        var quiet = SettingsGroup(accountID: "acme", name: "quiet")
+        quiet.overrides.allowAccountCodes = false
+        try store.seed(quiet)
+        var moved = Self.user("1001", enabled: true)
+        moved.group = "quiet"
+        try store.seed(moved)
+        let grouped = try second.callSetup(Self.query())
+        #expect(grouped.group?.name == "quiet")
+        #expect(grouped.effective.sources[.allowAccountCodes] == .group)
+        // Extensions of the account's users are internal calls.
+        try store.seed(Self.user("2002", enabled: true))
+        #expect(try second.callSetup(Self.query(dialed: "2002")).callClass == .internal)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func requestsAreAdmittedByAccountAndSource(_ backend: Backend) async throws {
+        let store = try backend.make()
+        try store.seed(Self.account())
+        #expect(try store.admission(account: "acme", source: [10, 0, 0, 1]) == .admitted)
+        #expect(try store.admission(account: Account.defaultID, source: [10, 0, 0, 1]) == .admitted)
+        #expect(try store.admission(account: "nobody", source: [10, 0, 0, 1]) == .refused(.unknownAccount))
+        var bound = Self.account()
+        bound.allowedSources = ["10.1.2.0/24"]
+        try store.seed(bound)
+        #expect(try store.admission(account: "acme", source: [10, 1, 2, 7]) == .admitted)
+        #expect(try store.admission(account: "acme", source: [10, 0, 0, 1]) == .refused(.sourceNotAllowed))
+        #expect(try store.callSetup(Self.query().from([192, 0, 2, 1])).admission == .refused(.sourceNotAllowed))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func codesAreReadAsFacts(_ backend: Backend) async throws {
+        let store = try backend.make()
+        try store.seed(Self.account())
+        var code = AccountCode(accountID: "acme", code: "1234", description: "Smith v. Jones")
+        code.users = ["1001"]
+        code.level = .national
+        try store.seed(code)
+        try store.seed(AccountCode(accountID: "acme", code: "0042", active: false))
+        #expect(try store.codeFacts(account: "acme", code: "1234") == code.facts)
+        #expect(try store.codeFacts(account: "acme", code: "0042")?.active == false)
+        #expect(try store.codeFacts(account: "acme", code: "42") == nil)
+        #expect(try store.codeFacts(account: "other", code: "1234") == nil)
+    }
+
+    /// Two servers taking a guessing robot's codes at once: every entry is counted once, and the
+    /// subject is locked exactly once, after exactly the configured number.
+    @Test(arguments: Backend.allCases)
+    func incorrectEntriesAreCountedOnceAcrossInstancesWritingAtOnce(_ backend: Backend) async throws {
+        let store = try backend.make()
+        try store.seed(Self.account())
+        let second = try store.sibling()
+        let policy = LockoutPolicy(maxIncorrect: 10, window: 3600, firstLock: 1800)
+        let now = 1_800_000_000.0
+        let locks = try await withThrowingTaskGroup(of: LockState?.self) { group in
+            for index in 0..<30 {
+                let instance = index % 2 == 0 ? store : second
+                group.addTask { try await instance.registerIncorrectEntry(account: "acme", subject: .user("1001"), policy: policy, now: now) }
+            }
+            return try await group.reduce(into: [LockState]()) { if let lock = $1 { $0.append(lock) } }
+        }
+        #expect(locks.count == 1)
+        #expect(locks.first?.count == 10)
+        #expect(try second.lock(account: "acme", subject: .user("1001")) == locks.first)
+        #expect(try store.lock(account: "acme", subject: .user("1002")) == nil)
+        // The lock is what the next call's setup reads.
+        try store.seed(Self.user("1001", enabled: true))
+        #expect(try store.callSetup(Self.query(now: now + 60)).decision == .deny(reason: .lockedOut))
+        #expect(try await store.registerIncorrectEntry(account: "acme", subject: .user("1001"),
+                                                 policy: LockoutPolicy(maxIncorrect: 0, window: 60, firstLock: 60), now: now) == nil)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aCallsTagAndHangupCompleteItsEntryAndBillNoMoreThanItsAge(_ backend: Backend) async throws {
+        let store = try backend.make()
+        let start = Date(timeIntervalSince1970: 1_800_000_000.25)
+        let call = Self.entry("1.1", at: start, code: "1234")
+        #expect(try store.applyUsage([.record(entry: call)], replaying: false) == [.inserted])
+        var tag = Self.entry("1.1", at: start.addingTimeInterval(20), code: nil)
+        tag.route = "tag"
+        #expect(try store.applyUsage([.tag(request: tag, code: "5678")], replaying: false) == [.updatedCall])
+        var hangup = Self.entry("1.1", at: start.addingTimeInterval(100), code: nil)
+        hangup.endedAt = start.addingTimeInterval(100)
+        hangup.disposition = "ANSWER"
+        hangup.duration = 3_000
+        hangup.billsec = 3_000
+        #expect(try store.applyUsage([.hangup(request: hangup)], replaying: false) == [.updatedCall])
+        let entries = try store.entries(account: "acme")
+        #expect(entries.count == 1)
+        let entry = try #require(entries.first)
+        #expect(entry.code == "1234" && entry.tagCode == "5678" && entry.billingCode == "5678")
+        #expect(entry.billsec == 101, "billed more than the call's age: \(String(describing: entry.billsec))")
+        #expect(entry.duration == 3_000 && entry.disposition == "ANSWER")
+        #expect(entry.startedAt == start)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aReplayAppliedTwiceChangesNothingTheSecondTime(_ backend: Backend) async throws {
+        let store = try backend.make()
+        let start = Date(timeIntervalSince1970: 1_800_000_000.123)
+        var hangup = Self.entry("2.1", at: start.addingTimeInterval(30), code: nil)
+        hangup.endedAt = start.addingTimeInterval(30)
+        hangup.billsec = 25
+        let spool: [UsageOperation] = [.record(entry: Self.entry("2.1", at: start, code: "1234")), .hangup(request: hangup),
+                                       .record(entry: Self.entry("2.2", at: start, code: nil))]
+        #expect(try store.applyUsage(spool, replaying: true) == [.inserted, .updatedCall, .inserted])
+        let once = try store.entries(account: "acme")
+        _ = try store.applyUsage(spool, replaying: true)
+        #expect(try store.entries(account: "acme") == once)
+        #expect(once.count == 2)
+        #expect(once.first { $0.uniqueID == "2.1" }?.billsec == 25)
+        // The same replay through a second instance (two servers draining one spool) adds nothing either.
+        _ = try store.sibling().applyUsage(spool, replaying: true)
+        #expect(try store.entries(account: "acme") == once)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aTagOrHangupWithNoCallIsKeptAndNeverTouchesAnotherAccount(_ backend: Backend) async throws {
+        let store = try backend.make()
+        let start = Date(timeIntervalSince1970: 1_800_000_100)
+        _ = try store.applyUsage([.record(entry: Self.entry("3.1", at: start, code: "1234", account: "globex"))], replaying: false)
+        var hangup = Self.entry("3.1", at: start.addingTimeInterval(10), code: nil)
+        hangup.endedAt = start.addingTimeInterval(10)
+        hangup.billsec = 5
+        #expect(try store.applyUsage([.hangup(request: hangup)], replaying: false) == [.insertedForMissingCall])
+        #expect(try store.applyUsage([.tag(request: Self.entry("3.9", at: start, code: nil), code: "4321")], replaying: false)
+            == [.insertedForMissingCall])
+        let acme = try store.entries(account: "acme")
+        #expect(acme.map(\.route).sorted() == ["hangup", "tag"])
+        #expect(acme.first { $0.route == "tag" }?.tagCode == "4321")
+        let globex = try store.entries(account: "globex")
+        #expect(globex.count == 1 && globex.first?.billsec == nil, "another account's hangup billed globex's call")
+    }
+
+    // MARK: Facts
+
+    static func account() -> Account {
+        var account = Account(id: "acme")
+        account.codeLength = 4
+        account.defaults.allowAccountCodes = true
+        account.defaults.callsRequiringCodes = [.international]
+        return account
+    }
+
+    static func user(_ ext: String, enabled: Bool) -> User {
+        var user = User(accountID: "acme", extensionNumber: ext)
+        user.enabled = enabled
+        return user
+    }
+
+    static func query(dialed: String = "011442079460000", now: Double = 1_800_000_000) -> CallQuery {
+        CallQuery(account: "acme", user: "1001", dialed: dialed, channel: "SIP/1001-00000001", now: now)
+    }
+
+    static func entry(_ uniqueID: String, at date: Date, code: String?, account: String = "acme") -> UsageEntry {
+        UsageEntry(startedAt: date, route: "outbound", accountID: account, user: "1001", callerID: "1001", dialed: "011442079460000",
+                   callClass: "international", asked: "required", incorrectEntries: 0, result: code == nil ? "NOTREQUIRED" : "ACCEPTED",
+                   reason: "code-valid", code: code, uniqueID: uniqueID, linkedID: uniqueID, channel: "SIP/1001-00000001")
+    }
+}
