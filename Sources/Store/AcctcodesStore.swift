@@ -1,6 +1,6 @@
 import AccountCodes
 import Foundation
-import GRDB
+internal import GRDB
 import StoreCore
 import Synchronization
 

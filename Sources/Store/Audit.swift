@@ -1,6 +1,6 @@
 import StoreCore
 import Foundation
-import GRDB
+internal import GRDB
 
 /// One change, as the audit log keeps it: who made it, when, to what, and the thing before and
 /// after (JSON, or nil where it did not exist). Written in the change's own transaction.

@@ -1,6 +1,6 @@
 import StoreCore
 import AccountCodes
-import GRDB
+internal import GRDB
 
 /// Schema versions. Never edit a shipped migration: add the next one.
 enum Migrations {

@@ -1,7 +1,7 @@
 import StoreCore
 import AccountCodes
 import Foundation
-import GRDB
+internal import GRDB
 
 extension AcctcodesStore {
     /// The setup of one call: the rules (`CallSetup.resolve`, in AccountCodes) over this store's

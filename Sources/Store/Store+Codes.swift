@@ -1,6 +1,6 @@
 import StoreCore
 import AccountCodes
-import GRDB
+internal import GRDB
 
 extension AcctcodesStore {
     public func addCode(_ code: AccountCode, audit: AuditRecord? = nil) throws(StoreError) {

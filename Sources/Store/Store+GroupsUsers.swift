@@ -1,6 +1,6 @@
 import StoreCore
 import AccountCodes
-import GRDB
+internal import GRDB
 
 extension AcctcodesStore {
     // MARK: Groups

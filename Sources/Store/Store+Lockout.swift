@@ -1,7 +1,7 @@
 import StoreCore
 import AccountCodes
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A subject's lock as `acctcodes lockout list` shows it.
 public struct Lockout: Sendable, Equatable, Encodable {

@@ -1,6 +1,6 @@
 import StoreCore
 import Foundation
-import GRDB
+internal import GRDB
 
 /// An API token as stored: never the token itself, only its hash (see Admin's `TokenSecret`).
 public struct StoredToken: Sendable, Equatable, Codable {

@@ -1,7 +1,7 @@
 import StoreCore
 import AccountCodes
 import Foundation
-import GRDB
+internal import GRDB
 
 extension AcctcodesStore {
     public func usage(_ filter: UsageFilter) throws(StoreError) -> [UsageEntry] {

@@ -1,5 +1,5 @@
 import AccountCodes
-import GRDB
+internal import GRDB
 import StoreCore
 
 extension StoreError {

@@ -1,6 +1,6 @@
 import AccountCodes
 import Foundation
-import GRDB
+internal import GRDB
 import StoreCore
 
 /// Applying a usage-log operation to SQLite, in the caller's transaction.

@@ -1,7 +1,7 @@
 import StoreCore
 import AccountCodes
 import Foundation
-import GRDB
+internal import GRDB
 
 /// CSV import and export of users: `extension,name,group,enabled`.
 extension AcctcodesStore {
