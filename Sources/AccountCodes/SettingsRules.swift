@@ -42,13 +42,18 @@ public enum RuleViolation: Error, Equatable, CustomStringConvertible {
 
 /// The rules every change to accounts, groups, users and codes must pass.
 public enum SettingsRules {
+    /// Digits a code may have (set once per account).
+    public static let codeLengths = 3...7
+    /// Incorrect entries a caller may make on one call.
+    public static let maxRetries = 1...9
+
     /// Checks an account change against its stored state. `hasCodes`: the account has at least one code.
     public static func check(account new: Account, previous old: Account?, hasCodes: Bool) throws(RuleViolation) {
         if let length = new.codeLength {
-            guard (3...7).contains(length) else { throw .codeLengthOutOfRange(length) }
+            guard codeLengths.contains(length) else { throw .codeLengthOutOfRange(length) }
         }
         if let current = old?.codeLength, new.codeLength != current { throw .codeLengthLocked(current: current) }
-        guard (1...9).contains(new.maxRetries) else { throw .maxRetriesOutOfRange(new.maxRetries) }
+        guard maxRetries.contains(new.maxRetries) else { throw .maxRetriesOutOfRange(new.maxRetries) }
         try check(new.defaults.entryTimeout)
         try checkLockout(after: new.defaults.lockoutAfter, window: new.defaults.lockoutWindow, minutes: new.defaults.lockoutMinutes)
         for source in new.allowedSources where NetworkBlock(source) == nil { throw .badSource(source) }

@@ -34,7 +34,7 @@ struct CodeRules: Sendable {
     /// The new-code field: exactly the account's length, digits only, with the server's message
     /// beside it when it refused one.
     func field(_ notice: Notice?) -> HTML {
-        let digits = codeLength.map { "[0-9]{\($0)}" } ?? "[0-9]{3,7}"
+        let digits = codeLength.map { "[0-9]{\($0)}" } ?? "[0-9]{\(SettingsRules.codeLengths.lowerBound),\(SettingsRules.codeLengths.upperBound)}"
         let size = codeLength.map { " minlength=\"\($0)\" maxlength=\"\($0)\" size=\"\($0 + 2)\"" } ?? ""
         return """
             <input type="text" name="code" id="new-code" inputmode="numeric" autocomplete="off" pattern="\(digits)"\(HTML(trusted: size))

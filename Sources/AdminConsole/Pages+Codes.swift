@@ -50,7 +50,7 @@ extension AdminConsole {
             } else {
                 code.description = form.text("description") ?? ""
                 code.active = form.isOn("active")
-                code.users = Self.list(form.value("users"))
+                code.users = NameList.split(form.value("users") ?? "")
                 code.groups = form.values("groups").filter { !$0.isEmpty }
                 code.level = form.value("level").flatMap(CallPermission.init(rawValue:))
                 code.validFrom = form.text("validFrom")
@@ -62,10 +62,6 @@ extension AdminConsole {
         })
     }
 
-    /// "1001, 1002 1003" as a list.
-    static func list(_ text: String?) -> [String] {
-        (text ?? "").split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map(String.init)
-    }
 
     static func codesPage(_ visit: Visit, _ codes: [AccountCode], rules: CodeRules, query: String?, notice: Notice?) -> HTML {
         let account = visit.account

@@ -20,8 +20,8 @@ extension AdminConsole {
             var account = try await visit.run { [a = visit.account] in try $0.accountToEdit(a) }
             switch form.value("step") {
             case "first-use":
-                account.codeLength = try Self.number(form, "codeLength", in: 3...7, "Account code length")
-                account.maxRetries = try Self.number(form, "maxRetries", in: 1...9, "Max retries to validate code")
+                account.codeLength = try Self.number(form, "codeLength", in: SettingsRules.codeLengths, "Account code length")
+                account.maxRetries = try Self.number(form, "maxRetries", in: SettingsRules.maxRetries, "Max retries to validate code")
                 let saved = account
                 _ = try await visit.run { try $0.saveAccount(saved, enableAllUsers: false) }
                 return Self.redirect("/console/a/\(account.id)/setup?done=setup")
@@ -63,7 +63,7 @@ extension AdminConsole {
 
     /// The settings form's fields onto the account (the rules check them when it is saved).
     static func apply(_ form: Form, to account: inout Account) throws(AdminError) {
-        account.maxRetries = try number(form, "maxRetries", in: 1...9, "Max retries to validate code")
+        account.maxRetries = try number(form, "maxRetries", in: SettingsRules.maxRetries, "Max retries to validate code")
         var settings = account.defaults
         settings.allowAccountCodes = form.isOn("allowAccountCodes")
         settings.requireForInternal = form.isOn("requireForInternal")
@@ -78,24 +78,24 @@ extension AdminConsole {
     }
 
     static func firstUsePage(_ visit: Visit, _ account: Account, _ notice: Notice?) -> HTML {
-        let lengths = (3...7).map { n -> HTML in "<option value=\"\(n)\"\(HTML.attribute("selected", n == 4))>\(n)</option>" }
-        let retries = (1...9).map { n -> HTML in "<option value=\"\(n)\"\(HTML.attribute("selected", n == account.maxRetries))>\(n)</option>" }
+        let lengths = SettingsRules.codeLengths.map { n -> HTML in "<option value=\"\(n)\"\(HTML.attribute("selected", n == 4))>\(n)</option>" }
+        let retries = SettingsRules.maxRetries.map { n -> HTML in "<option value=\"\(n)\"\(HTML.attribute("selected", n == account.maxRetries))>\(n)</option>" }
         return Layout.page("Account Codes", visit: visit, account: account.id, current: "setup", notice: notice, """
             <section><h2>Enable Account Codes on this account</h2>
             <p>This is needed only the very first time Account Codes is enabled on an account.</p>
             <form method="post">\(Layout.csrfField(visit))<input type="hidden" name="step" value="first-use">
             <label>Account code length <select name="codeLength" id="codeLength">\(lengths)</select> digits</label>
-            <p class="hint warn">Every code on this account will have this many digits (3–7). This cannot be changed
+            <p class="hint warn">Every code on this account will have this many digits (\(SettingsRules.codeLengths.lowerBound)–\(SettingsRules.codeLengths.upperBound)). This cannot be changed
             later, so choose a length that will meet the account's needs in the long term.</p>
             <label>Max retries to validate code <select name="maxRetries" id="maxRetries">\(retries)</select></label>
-            <p class="hint">How many times (1–9) a user can enter an incorrect account code. The industry average is 3–5 attempts.</p>
+            <p class="hint">How many times (\(SettingsRules.maxRetries.lowerBound)–\(SettingsRules.maxRetries.upperBound)) a user can enter an incorrect account code. The industry average is 3–5 attempts.</p>
             <button>Save</button></form></section>
             """)
     }
 
     static func settingsPage(_ visit: Visit, _ account: Account, codes: Int, notice: Notice?) -> HTML {
         let s = account.defaults
-        let retries = (1...9).map { n -> HTML in "<option value=\"\(n)\"\(HTML.attribute("selected", n == account.maxRetries))>\(n)</option>" }
+        let retries = SettingsRules.maxRetries.map { n -> HTML in "<option value=\"\(n)\"\(HTML.attribute("selected", n == account.maxRetries))>\(n)</option>" }
         // Validation needs a code to check against: off and locked until the account has one.
         let canValidate = codes > 0 || s.validateWhenDialed
         let validateHint: HTML = canValidate

@@ -30,9 +30,11 @@ extension AdminConsole {
         static func day(_ date: Date) -> String { String(UsageCSV.time(date).prefix(10)) }
 
         func filter(account: String) throws(AdminError) -> UsageFilter {
-            guard let start = UsageFilter.day(from) else { throw AdminError(.invalid, "From takes a day like 2026-11-01", field: "from") }
-            guard let end = UsageFilter.day(to) else { throw AdminError(.invalid, "To takes a day like 2026-11-30", field: "to") }
-            return UsageFilter(accountID: account, from: start, to: end.addingTimeInterval(86_400), user: user, code: code)
+            do {
+                return try UsageFilter(accountID: account, fromDay: from, toDay: to, user: user, code: code)
+            } catch {
+                throw AdminError(.invalid, "\(error.end == "from" ? "From" : "To") takes a day like 2026-11-30", field: error.end)
+            }
         }
 
         /// The same filter as a query string, for the export and the next page.

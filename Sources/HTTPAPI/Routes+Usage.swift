@@ -49,12 +49,12 @@ extension OperatorAPI {
 
     /// `from`/`to` (UTC days, `to` included), `user`, `code`.
     static func usageFilter(_ request: Request, _ context: APIContext) throws -> UsageFilter {
-        func day(_ name: String) throws -> Date? {
-            guard let text = request.query(name) else { return nil }
-            guard let date = UsageFilter.day(text) else { throw AdminError(.invalid, "\(name) takes a day like 2026-11-01", field: name) }
-            return date
+        let account = try request.parameter("account", context)
+        do {
+            return try UsageFilter(accountID: account, fromDay: request.query("from"), toDay: request.query("to"),
+                                   user: request.query("user"), code: request.query("code"))
+        } catch {
+            throw AdminError(.invalid, "\(error.end) takes a day like 2026-11-01", field: error.end)
         }
-        return UsageFilter(accountID: try request.parameter("account", context), from: try day("from"),
-                           to: try day("to")?.addingTimeInterval(86_400), user: request.query("user"), code: request.query("code"))
     }
 }

@@ -60,8 +60,8 @@ extension AcctcodesStore {
                     (parsed.validFrom, parsed.validUntil) = (stored.validFrom, stored.validUntil)
                 }
                 if columns > 3 {
-                    parsed.users = Self.nameList(row.fields[3])
-                    parsed.groups = Self.nameList(row.fields[4])
+                    parsed.users = NameList.split(row.fields[3])
+                    parsed.groups = NameList.split(row.fields[4])
                     let level = row.fields[5].trimmingCharacters(in: .whitespaces)
                     if !level.isEmpty {
                         guard let value = CallPermission(rawValue: level) else {
@@ -108,10 +108,6 @@ extension AcctcodesStore {
         }
     }
 
-    /// Names in one cell, separated by spaces, semicolons or commas.
-    public static func nameList(_ text: String) -> [String] {
-        text.split(whereSeparator: { $0 == " " || $0 == ";" || $0 == "," }).map(String.init)
-    }
 
     static func parseActive(_ text: String) -> Bool? {
         switch text.trimmingCharacters(in: .whitespaces).lowercased() {

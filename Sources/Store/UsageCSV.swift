@@ -26,15 +26,3 @@ public enum UsageCSV {
         return text
     }
 }
-
-extension UsageFilter {
-    /// A `YYYY-MM-DD` day's first instant in UTC, as the filters take it; nil if it is not a day.
-    public static func day(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        guard text.utf8.count == 10, let date = formatter.date(from: text) else { return nil }
-        return date
-    }
-}

@@ -107,3 +107,39 @@ public struct DayTotal: Sendable, Equatable, Codable {
         self.billableMinutes = billableMinutes
     }
 }
+
+extension UsageFilter {
+    /// A `YYYY-MM-DD` day's first instant in UTC, as the filters take it; nil if it is not a day.
+    public static func day(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        guard text.utf8.count == 10, let date = formatter.date(from: text) else { return nil }
+        return date
+    }
+
+    /// Which end of a period is not a day.
+    public struct NotADay: Error, Equatable {
+        /// `from` or `to`.
+        public var end: String
+        public init(end: String) { self.end = end }
+    }
+
+    /// Whole UTC days from `fromDay` to `toDay`, both included (`to` covers its whole day): the one
+    /// reading of a period the CLI, the API and the console share.
+    public init(accountID: String, fromDay: String?, toDay: String?, user: String? = nil, code: String? = nil) throws(NotADay) {
+        var from: Date?
+        var to: Date?
+        if let fromDay {
+            guard let day = Self.day(fromDay) else { throw NotADay(end: "from") }
+            from = day
+        }
+        if let toDay {
+            guard let day = Self.day(toDay) else { throw NotADay(end: "to") }
+            to = day.addingTimeInterval(86_400)
+        }
+        self.init(accountID: accountID, from: from, to: to, user: user, code: code)
+    }
+}
+

@@ -1,4 +1,5 @@
 import StoreCore
+import AccountCodes
 import Admin
 import ArgumentParser
 import Foundation
@@ -69,7 +70,5 @@ func printTable(_ header: [String], _ rows: [[String]]) {
 
 func onOff(_ value: Bool) -> String { value ? "on" : "off" }
 
-/// Comma-separated list option values: `415,628`.
-func commaList(_ text: String) -> [String] {
-    text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-}
+/// List option values: `415,628` (see `NameList`).
+func commaList(_ text: String) -> [String] { NameList.split(text) }

@@ -19,13 +19,11 @@ struct UsageCommand: ParsableCommand {
         @Option(help: "Only calls billed to this code.") var code: String?
 
         func filter(account: String) throws -> UsageFilter {
-            UsageFilter(accountID: account, from: try from.map { try day($0, "--from") },
-                        to: try to.map { try day($0, "--to").addingTimeInterval(86_400) }, user: user, code: code)
-        }
-
-        func day(_ text: String, _ option: String) throws -> Date {
-            guard let date = UsageFilter.day(text) else { throw ValidationError("\(option) takes a date like 2026-11-01") }
-            return date
+            do {
+                return try UsageFilter(accountID: account, fromDay: from, toDay: to, user: user, code: code)
+            } catch {
+                throw ValidationError("--\(error.end) takes a date like 2026-11-01")
+            }
         }
     }
 

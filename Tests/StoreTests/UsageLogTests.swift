@@ -181,3 +181,19 @@ import StoreCore
         #expect(once.count == 3)
     }
 }
+
+/// The one reading of a period the CLI, the API and the console share.
+@Suite struct UsagePeriodTests {
+    @Test func bothDaysAreIncludedWhole() throws {
+        let filter = try UsageFilter(accountID: "a", fromDay: "2026-11-01", toDay: "2026-11-30")
+        #expect(filter.from == UsageFilter.day("2026-11-01"))
+        #expect(filter.to == UsageFilter.day("2026-12-01"), "the last day counts to its end")
+        let open = try UsageFilter(accountID: "a", fromDay: nil, toDay: nil)
+        #expect(open.from == nil && open.to == nil)
+    }
+
+    @Test(arguments: [("2026-13-01", "2026-11-30", "from"), ("2026-11-01", "30/11/2026", "to"), ("yesterday", nil, "from")])
+    func whichEndIsNotADayIsNamed(_ from: String, _ to: String?, _ end: String) {
+        #expect(throws: UsageFilter.NotADay(end: end)) { try UsageFilter(accountID: "a", fromDay: from, toDay: to) }
+    }
+}
