@@ -59,7 +59,7 @@ struct Lookup: AsyncParsableCommand {
 
     func run() async throws {
         let store = try AcctcodesStore(path: db)
-        let count = try store.codeCount(account: "default")
+        let count = try await store.codeCount(account: "default")
         var generator = SystemRandomNumberGenerator()
         print("code lookup in \(count) codes, \(iterations) lookups each (half of them misses):")
         for (name, synchronous) in [("on the caller's thread (what the server uses)", true), ("through GRDB's async API", false)] {

@@ -11,7 +11,7 @@ extension Admin {
     }
 
     /// Makes a token; the store keeps only its hash. Scoped roles need an existing account.
-    public func createToken(name: String, role: Role, account: String?) throws(AdminError) -> CreatedToken {
+    public func createToken(name: String, role: Role, account: String?) async throws(AdminError) -> CreatedToken {
         try authorize(.administerAccounts, account: nil)
         guard !name.isEmpty, name.count <= 100, name.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
             throw AdminError(.invalid, "a token's name is 1 to 100 printable characters", field: "name")
@@ -19,7 +19,7 @@ extension Admin {
         var scope: String?
         if role != .operator {
             guard let account else { throw AdminError(.invalid, "a \(role.rawValue) token acts for one account: give --account", field: "account") }
-            if account != Account.defaultID, try run({ () throws(StoreError) in try store.account(account) }) == nil {
+            if account != Account.defaultID, try await run({ () async throws(StoreError) in try await store.account(account) }) == nil {
                 throw AdminError(.notFound, "account \(account.debugDescription) not found")
             }
             scope = account
@@ -28,24 +28,24 @@ extension Admin {
         let stored = StoredToken(id: new.id, name: name, role: role.rawValue, accountID: scope, hash: new.hash)
         let audit = record("token.create", account: scope ?? "*", target: "token \(new.id)", before: String?.none,
                            after: TokenView(stored))
-        try run { () throws(StoreError) in try store.addToken(stored, audit: audit) }
+        try await run { () async throws(StoreError) in try await store.addToken(stored, audit: audit) }
         return CreatedToken(token: new.token, stored: stored)
     }
 
-    public func tokens() throws(AdminError) -> [StoredToken] {
+    public func tokens() async throws(AdminError) -> [StoredToken] {
         try authorize(.administerAccounts, account: nil)
-        return try run { () throws(StoreError) in try store.tokens() }
+        return try await run { () async throws(StoreError) in try await store.tokens() }
     }
 
     @discardableResult
-    public func revokeToken(id: String) throws(AdminError) -> Bool {
+    public func revokeToken(id: String) async throws(AdminError) -> Bool {
         try authorize(.administerAccounts, account: nil)
         let audit = record("token.revoke", account: "*", target: "token \(id)", before: String?.none, after: String?.none)
-        return try run { () throws(StoreError) in try store.revokeToken(id: id, audit: audit) }
+        return try await run { () async throws(StoreError) in try await store.revokeToken(id: id, audit: audit) }
     }
 
     /// The principal a presented bearer token stands for, or nil. Async: the API calls it per request.
-    public static func principal(forToken token: String, in store: AcctcodesStore) async throws(AdminError) -> Principal? {
+    public static func principal(forToken token: String, in store: any AdminStore) async throws(AdminError) -> Principal? {
         guard TokenSecret.isWellFormed(token) else { return nil }
         let found: StoredToken?
         do { found = try await store.token(hash: TokenSecret.hash(token)) } catch { throw AdminError(error) }

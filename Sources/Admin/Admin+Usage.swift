@@ -5,37 +5,37 @@ import Store
 
 extension Admin {
     /// One page of the usage log in arrival order; pass the last entry's id for the next.
-    public func usage(_ filter: UsageFilter, afterID: Int64?, limit: Int) throws(AdminError) -> [UsageEntry] {
+    public func usage(_ filter: UsageFilter, afterID: Int64?, limit: Int) async throws(AdminError) -> [UsageEntry] {
         try authorize(.readUsage, account: filter.accountID)
-        return try run { () throws(StoreError) in try store.usagePage(filter, afterID: afterID, limit: limit) }
+        return try await run { () async throws(StoreError) in try await store.usagePage(filter, afterID: afterID, limit: limit) }
     }
 
     /// One page of the usage log newest first; pass the last entry's id for the next (older) page.
-    public func usageNewestFirst(_ filter: UsageFilter, beforeID: Int64?, limit: Int) throws(AdminError) -> [UsageEntry] {
+    public func usageNewestFirst(_ filter: UsageFilter, beforeID: Int64?, limit: Int) async throws(AdminError) -> [UsageEntry] {
         try authorize(.readUsage, account: filter.accountID)
-        return try run { () throws(StoreError) in try store.usagePageNewestFirst(filter, beforeID: beforeID, limit: limit) }
+        return try await run { () async throws(StoreError) in try await store.usagePageNewestFirst(filter, beforeID: beforeID, limit: limit) }
     }
 
     /// Which of these billed codes are in the account's code list (the rest were keyed while
     /// validation was off, or removed since).
-    public func listedCodes(account: String, among codes: Set<String>) throws(AdminError) -> Set<String> {
+    public func listedCodes(account: String, among codes: Set<String>) async throws(AdminError) -> Set<String> {
         try authorize(.readUsage, account: account)
-        return try run { () throws(StoreError) in try store.listedCodes(account: account, among: codes) }
+        return try await run { () async throws(StoreError) in try await store.listedCodes(account: account, among: codes) }
     }
 
-    public func usageTotals(_ filter: UsageFilter) throws(AdminError) -> [CodeTotal] {
+    public func usageTotals(_ filter: UsageFilter) async throws(AdminError) -> [CodeTotal] {
         try authorize(.readUsage, account: filter.accountID)
-        return try run { () throws(StoreError) in try store.usageTotals(filter) }
+        return try await run { () async throws(StoreError) in try await store.usageTotals(filter) }
     }
 
-    public func usageDaily(_ filter: UsageFilter) throws(AdminError) -> [DayTotal] {
+    public func usageDaily(_ filter: UsageFilter) async throws(AdminError) -> [DayTotal] {
         try authorize(.readUsage, account: filter.accountID)
-        return try run { () throws(StoreError) in try store.usageDaily(filter) }
+        return try await run { () async throws(StoreError) in try await store.usageDaily(filter) }
     }
 
     /// Runs one page's synchronous read somewhere and returns it: where an export's work runs.
-    public typealias PageRunner = @Sendable (_ read: @escaping @Sendable () throws -> AcctcodesStore.CSVPage) async throws
-        -> AcctcodesStore.CSVPage
+    public typealias PageRunner = @Sendable (_ read: @escaping @Sendable () throws -> CSVPage) async throws
+        -> CSVPage
 
     /// Writes the whole filtered log as CSV, a page at a time in arrival order, so memory stays
     /// flat for any size: the header first, then a chunk a page. Pages are read and formatted on
@@ -48,9 +48,9 @@ extension Admin {
             try await write(UsageCSV.headerLine)
             var after: Int64?
             while true {
-                let page: AcctcodesStore.CSVPage
-                if let runPage {
-                    page = try await runPage { [store, after] in try store.usageCSVPageHere(filter, afterID: after, limit: pageSize) }
+                let page: CSVPage
+                if let runPage, let local = store as? any LocalPageReader {
+                    page = try await runPage { [after] in try local.usageCSVPageHere(filter, afterID: after, limit: pageSize) }
                 } else {
                     page = try await store.usageCSVPage(filter, afterID: after, limit: pageSize)
                 }

@@ -5,12 +5,12 @@ import Store
 
 /// The application layer: every admin operation, for the CLI and the HTTP API alike. It checks
 /// the principal's access, lets the store apply the rules, and writes each change's audit record
-/// in the change's own transaction. Synchronous: the API runs it off the event loops.
+/// in the change's own transaction. Async over the store's admin port (`AdminStore`): any backend.
 public struct Admin: Sendable {
-    public let store: AcctcodesStore
+    public let store: any AdminStore
     public let principal: Principal
 
-    public init(store: AcctcodesStore, principal: Principal) {
+    public init(store: any AdminStore, principal: Principal) {
         self.store = store
         self.principal = principal
     }
@@ -45,8 +45,8 @@ public struct Admin: Sendable {
     }
 
     /// Runs a store call, its errors in the one shape.
-    func run<T>(_ body: () throws(StoreError) -> T) throws(AdminError) -> T {
-        do { return try body() } catch { throw AdminError(error) }
+    func run<T>(_ body: () async throws(StoreError) -> T) async throws(AdminError) -> T {
+        do { return try await body() } catch { throw AdminError(error) }
     }
 
     // MARK: Audit
@@ -67,8 +67,8 @@ public struct Admin: Sendable {
     }
 
     /// Audit records list newest first, `limit` at most, before a record id for the next page.
-    public func audit(account: String?, beforeID: Int64? = nil, limit: Int = 100) throws(AdminError) -> [AuditRecord] {
+    public func audit(account: String?, beforeID: Int64? = nil, limit: Int = 100) async throws(AdminError) -> [AuditRecord] {
         if let account { try authorize(.readAudit, account: account) } else { try authorize(.administerAccounts, account: nil) }
-        return try run { () throws(StoreError) in try store.audit(AuditFilter(accountID: account, beforeID: beforeID, limit: limit)) }
+        return try await run { () async throws(StoreError) in try await store.audit(AuditFilter(accountID: account, beforeID: beforeID, limit: limit)) }
     }
 }

@@ -59,7 +59,7 @@ extension Admin {
         }
     }
 
-    public func explain(_ request: ExplainRequest, now: Date = Date()) throws(AdminError) -> Explanation {
+    public func explain(_ request: ExplainRequest, now: Date = Date()) async throws(AdminError) -> Explanation {
         try authorize(.explain, account: request.account)
         let seconds = now.timeIntervalSince1970
         var query = CallQuery(account: request.account, user: request.user, dialed: request.dialed, channel: request.channel, now: seconds)
@@ -67,7 +67,7 @@ extension Admin {
             guard let bytes = NetworkBlock.addressBytes(source) else { throw AdminError(.invalid, "source takes an IP address", field: "source") }
             query = query.from(bytes)
         }
-        return try run { () throws(StoreError) in
+        return try await run { () async throws(StoreError) in
             let setup = try store.callSetup(query)
             var report = Self.explanation(setup, user: request.user, dialed: request.dialed)
             if let subject = setup.lockSubject, report.lockedUntil == nil,

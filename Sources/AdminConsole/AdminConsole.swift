@@ -15,7 +15,7 @@ import Store
 /// Signing in takes an API token (`acctcodes token create`), so the console has the API's roles:
 /// an operator picks an account, an account admin has one, a billing user sees usage and codes.
 public struct AdminConsole: Sendable {
-    public let store: AcctcodesStore
+    public let store: any AdminStore
     let sessions = ConsoleSessions()
     let limiter: SignInLimiter
     /// Where usage exports read their pages (the API's low-priority thread in `serve`).
@@ -23,7 +23,7 @@ public struct AdminConsole: Sendable {
     /// Failed sign-ins, cross-site posts and refused pages, logged and counted with the API's.
     let refusals: RefusalLog?
 
-    public init(store: AcctcodesStore, signInLimit: Int = 5, pageRunner: Admin.PageRunner? = nil, refusals: RefusalLog? = nil) {
+    public init(store: any AdminStore, signInLimit: Int = 5, pageRunner: Admin.PageRunner? = nil, refusals: RefusalLog? = nil) {
         self.store = store
         self.limiter = SignInLimiter(limit: signInLimit)
         self.pageRunner = pageRunner
@@ -224,10 +224,10 @@ struct Visit: Sendable {
     /// The `{account}` of the path (the router matched it).
     var account: String { request.uri.path.split(separator: "/").dropFirst(2).first.map(String.init) ?? "" }
 
-    /// Runs an admin operation off the event loops (the API's `offload`).
-    func run<T: Sendable>(_ body: @escaping @Sendable (Admin) throws -> T) async throws -> T {
-        let admin = admin
-        return try await offload { try body(admin) }
+    /// Runs admin operations as this visitor (the store's adapter keeps its blocking work off
+    /// the event loops and the cooperative pool).
+    func run<T: Sendable>(_ body: (Admin) async throws -> T) async throws -> T {
+        try await body(admin)
     }
 }
 

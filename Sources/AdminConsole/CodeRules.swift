@@ -13,14 +13,14 @@ struct CodeRules: Sendable {
     var codeCount = 0
     var maySetValidation = false
 
-    init(_ admin: Admin, account: String) {
-        self.account = account
-        guard let stored = try? admin.account(account) else { return }
-        codeLength = stored.codeLength
-        validates = stored.defaults.validateWhenDialed
-        codeCount = (try? admin.codeCount(account: account)) ?? 0
-        maySetValidation = admin.principal.may(.writeSettings, account: account)
+    /// What the principal may read of the account: nothing for a role without settings.
+    static func read(_ admin: Admin, account: String) async -> CodeRules {
+        guard let stored = try? await admin.account(account) else { return CodeRules(account: account) }
+        return CodeRules(stored, codeCount: (try? await admin.codeCount(account: account)) ?? 0,
+                         maySetValidation: admin.principal.may(.writeSettings, account: account))
     }
+
+    init(account: String) { self.account = account }
 
     /// The same, from an account the page has already read.
     init(_ stored: Account, codeCount: Int, maySetValidation: Bool) {

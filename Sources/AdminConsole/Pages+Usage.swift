@@ -64,9 +64,9 @@ extension AdminConsole {
             }
             let before = visit.query("before").flatMap { Int64($0) }
             let (totals, days, entries, listed) = try await visit.run { admin in
-                let entries = try admin.usageNewestFirst(filter, beforeID: before, limit: Self.usagePageSize + 1)
-                let listed = try admin.listedCodes(account: filter.accountID, among: Set(entries.compactMap(\.billingCode)))
-                return (try admin.usageTotals(filter), try admin.usageDaily(filter), entries, listed)
+                let entries = try await admin.usageNewestFirst(filter, beforeID: before, limit: Self.usagePageSize + 1)
+                let listed = try await admin.listedCodes(account: filter.accountID, among: Set(entries.compactMap(\.billingCode)))
+                return await (try admin.usageTotals(filter), try admin.usageDaily(filter), entries, listed)
             }
             return Self.usagePage(visit, query: query, totals: totals, days: days, entries: entries, listed: listed, notice: notice)
         })

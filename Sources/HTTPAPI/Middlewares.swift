@@ -31,7 +31,7 @@ struct AllowListMiddleware: RouterMiddleware {
 /// the client should hear about.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = APIContext
-    let store: AcctcodesStore
+    let store: any AdminStore
 
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
         var context = context

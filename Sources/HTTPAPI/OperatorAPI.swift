@@ -28,7 +28,7 @@ public struct OperatorAPI: Sendable {
         public var description: String { "\(method) \(path)" }
     }
 
-    public let store: AcctcodesStore
+    public let store: any AdminStore
     public let configuration: Configuration
     public let logger: Logger
     /// The text `/metrics` serves, from the server's metrics registry.
@@ -38,7 +38,7 @@ public struct OperatorAPI: Sendable {
     /// Refused requests, logged and counted; the admin console on the same listener writes here too.
     public let refusals: RefusalLog
 
-    public init(store: AcctcodesStore, configuration: Configuration = Configuration(), logger: Logger,
+    public init(store: any AdminStore, configuration: Configuration = Configuration(), logger: Logger,
                 metricsText: @escaping @Sendable () -> [UInt8] = { [] }, threads: LowPriorityThreads? = nil) {
         self.store = store
         self.configuration = configuration
@@ -96,7 +96,7 @@ struct RouteTable {
     let admins: Admins
     private(set) var routes: [OperatorAPI.Route] = []
 
-    init(router: Router<APIContext>, store: AcctcodesStore, pageRunner: Admin.PageRunner?) {
+    init(router: Router<APIContext>, store: any AdminStore, pageRunner: Admin.PageRunner?) {
         self.router = router
         self.admins = Admins(store: store, pageRunner: pageRunner)
     }
@@ -136,7 +136,7 @@ struct RouteTable {
 }
 
 struct Admins: Sendable {
-    let store: AcctcodesStore
+    let store: any AdminStore
     /// Where usage exports read their pages (see `LowPriorityThreads`).
     let pageRunner: Admin.PageRunner?
 
@@ -144,12 +144,6 @@ struct Admins: Sendable {
     func admin(_ context: APIContext) -> Admin {
         Admin(store: store, principal: context.principal ?? Principal(name: "anonymous", role: .billing, account: ""))
     }
-}
-
-/// Runs a synchronous admin operation off the event loops: the store's calls block on SQLite.
-/// The API's routes and the admin console's pages both run their operations through it.
-public func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await NIOThreadPool.singleton.runIfActive(body)
 }
 
 extension Request {

@@ -11,96 +11,84 @@ extension OperatorAPI {
         let groups = "/api/v1/accounts/{account}/groups"
         table.add(.get, groups, access: .readSettings) { request, context in
             let (admin, account) = (t.admin(context), try request.parameter("account", context))
-            return JSONOut.response(try await offload { try admin.groups(account: account) })
+            return await JSONOut.response(try admin.groups(account: account))
         }
         table.add(.post, groups, access: .writeSettings) { request, context in
             let (admin, account, body) = (t.admin(context), try request.parameter("account", context), try await request.bytes(context))
-            return JSONOut.response(try await offload {
-                var group = try MergePatch.apply(body, to: SettingsGroup(accountID: account, name: ""))
-                try Self.sameAccount(group.accountID, account)
-                group.accountID = account
-                try admin.saveGroup(group, create: true)
-                return group
-            }, status: .created)
+            var group = try MergePatch.apply(body, to: SettingsGroup(accountID: account, name: ""))
+            try Self.sameAccount(group.accountID, account)
+            group.accountID = account
+            try await admin.saveGroup(group, create: true)
+            return JSONOut.response(group, status: .created)
         }
         table.add(.get, groups + "/{name}", access: .readSettings) { request, context in
             let (admin, account, name) = (t.admin(context), try request.parameter("account", context), try request.parameter("name", context))
-            return JSONOut.response(try await offload { try admin.group(account: account, name: name) })
+            return await JSONOut.response(try admin.group(account: account, name: name))
         }
         table.add(.patch, groups + "/{name}", access: .writeSettings) { request, context in
             let (admin, account, name) = (t.admin(context), try request.parameter("account", context), try request.parameter("name", context))
             let body = try await request.bytes(context)
-            return JSONOut.response(try await offload {
-                let changed = try MergePatch.apply(body, to: try admin.group(account: account, name: name))
-                try Self.sameAccount(changed.accountID, account)
-                guard changed.name == name else { throw AdminError(.invalid, "name cannot change", field: "name") }
-                try admin.saveGroup(changed, create: false)
-                return changed
-            })
+            let changed = try await MergePatch.apply(body, to: try admin.group(account: account, name: name))
+            try Self.sameAccount(changed.accountID, account)
+            guard changed.name == name else { throw AdminError(.invalid, "name cannot change", field: "name") }
+            try await admin.saveGroup(changed, create: false)
+            return JSONOut.response(changed)
         }
         table.add(.delete, groups + "/{name}", access: .writeSettings) { request, context in
             let (admin, account, name) = (t.admin(context), try request.parameter("account", context), try request.parameter("name", context))
-            _ = try await offload { try admin.removeGroup(account: account, name: name) }
+            _ = try await admin.removeGroup(account: account, name: name)
             return noContent()
         }
 
         let users = "/api/v1/accounts/{account}/users"
         table.add(.get, users, access: .readSettings) { request, context in
             let (admin, account) = (t.admin(context), try request.parameter("account", context))
-            return JSONOut.response(try await offload { try admin.users(account: account) })
+            return await JSONOut.response(try admin.users(account: account))
         }
         table.add(.post, users, access: .writeSettings) { request, context in
             let (admin, account, body) = (t.admin(context), try request.parameter("account", context), try await request.bytes(context))
-            return JSONOut.response(try await offload {
-                let user = try MergePatch.apply(body, to: User(accountID: account, extensionNumber: ""))
-                try Self.sameAccount(user.accountID, account)
-                try admin.saveUser(user, create: true)
-                return user
-            }, status: .created)
+            let user = try MergePatch.apply(body, to: User(accountID: account, extensionNumber: ""))
+            try Self.sameAccount(user.accountID, account)
+            try await admin.saveUser(user, create: true)
+            return JSONOut.response(user, status: .created)
         }
         table.add(.get, users + ".csv", access: .readSettings) { request, context in
             let (admin, account) = (t.admin(context), try request.parameter("account", context))
-            return Self.csv(try await offload { try admin.exportUsers(account: account) })
+            return await Self.csv(try admin.exportUsers(account: account))
         }
         table.add(.post, users + ".csv", access: .writeSettings) { request, context in
             let (admin, account, text) = (t.admin(context), try request.parameter("account", context), try await request.text(context))
-            return JSONOut.response(try await offload { try admin.importUsers(account: account, csv: text) })
+            return await JSONOut.response(try admin.importUsers(account: account, csv: text))
         }
         table.add(.get, users + "/{extension}", access: .readSettings) { request, context in
             let (admin, account, ext) = (t.admin(context), try request.parameter("account", context), try request.parameter("extension", context))
-            return JSONOut.response(try await offload { try admin.user(account: account, extension: ext) })
+            return await JSONOut.response(try admin.user(account: account, extension: ext))
         }
         table.add(.patch, users + "/{extension}", access: .writeSettings) { request, context in
             let (admin, account, ext) = (t.admin(context), try request.parameter("account", context), try request.parameter("extension", context))
             let body = try await request.bytes(context)
-            return JSONOut.response(try await offload {
-                let changed = try MergePatch.apply(body, to: try admin.user(account: account, extension: ext))
-                try Self.sameAccount(changed.accountID, account)
-                guard changed.extensionNumber == ext else { throw AdminError(.invalid, "extensionNumber cannot change", field: "extensionNumber") }
-                try admin.saveUser(changed, create: false)
-                return changed
-            })
+            let changed = try await MergePatch.apply(body, to: try admin.user(account: account, extension: ext))
+            try Self.sameAccount(changed.accountID, account)
+            guard changed.extensionNumber == ext else { throw AdminError(.invalid, "extensionNumber cannot change", field: "extensionNumber") }
+            try await admin.saveUser(changed, create: false)
+            return JSONOut.response(changed)
         }
         table.add(.delete, users + "/{extension}", access: .writeSettings) { request, context in
             let (admin, account, ext) = (t.admin(context), try request.parameter("account", context), try request.parameter("extension", context))
-            try await offload { try admin.removeUser(account: account, extension: ext) }
+            try await admin.removeUser(account: account, extension: ext)
             return noContent()
         }
         for (verb, enabled) in [("enable", true), ("disable", false)] {
             table.add(.post, users + "/{extension}/\(verb)", access: .writeSettings) { request, context in
                 let (admin, account, ext) = (t.admin(context), try request.parameter("account", context), try request.parameter("extension", context))
-                return JSONOut.response(try await offload {
-                    try admin.setUserEnabled(account: account, extension: ext, enabled)
-                    return try admin.user(account: account, extension: ext)
-                })
+                try await admin.setUserEnabled(account: account, extension: ext, enabled)
+                return await JSONOut.response(try admin.user(account: account, extension: ext))
             }
         }
         table.add(.post, users + "/{extension}/unlock", access: .clearLockouts) { request, context in
             let (admin, account, ext) = (t.admin(context), try request.parameter("account", context), try request.parameter("extension", context))
-            return JSONOut.response(try await offload {
-                _ = try admin.user(account: account, extension: ext)
-                return Unlocked(wasLocked: try admin.unlock(account: account, subject: .user(ext)))
-            })
+            _ = try await admin.user(account: account, extension: ext)
+            return await JSONOut.response(Unlocked(wasLocked: try admin.unlock(account: account, subject: .user(ext))))
         }
     }
 

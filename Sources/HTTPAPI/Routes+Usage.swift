@@ -19,14 +19,12 @@ extension OperatorAPI {
             let (admin, filter) = (t.admin(context), try Self.usageFilter(request, context))
             let limit = try request.queryInt("limit", default: 100, in: 1...10_000)!
             let after = try request.queryInt("after", in: 0...Int.max).map(Int64.init)
-            return JSONOut.response(try await offload {
-                let entries = try admin.usage(filter, afterID: after, limit: limit)
-                return UsagePage(entries: entries, next: entries.count == limit ? entries.last?.id : nil)
-            })
+            let entries = try await admin.usage(filter, afterID: after, limit: limit)
+            return JSONOut.response(UsagePage(entries: entries, next: entries.count == limit ? entries.last?.id : nil))
         }
         table.add(.get, usage + "/totals", access: .readUsage) { request, context in
             let (admin, filter) = (t.admin(context), try Self.usageFilter(request, context))
-            return JSONOut.response(try await offload { try admin.usageTotals(filter) })
+            return await JSONOut.response(try admin.usageTotals(filter))
         }
         // Streamed a page at a time: a million rows go out in constant memory, and a client that
         // reads slowly holds the next page back instead of the server buffering it.

@@ -8,10 +8,6 @@ extension AcctcodesStore {
     public static let codeCSVHeader = ["code", "description", "active", "users", "groups", "level", "valid_from", "valid_until"]
     static let shortCodeCSVHeader = Array(codeCSVHeader.prefix(3))
 
-    public struct ImportSummary: Sendable, Equatable, Codable {
-        public var added: Int
-        public var updated: Int
-    }
 
     /// Imports every row or none: the first pass names every bad row with its line; only a clean
     /// file is written, in one transaction. Existing codes are updated (description, active).

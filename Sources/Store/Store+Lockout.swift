@@ -3,24 +3,6 @@ import AccountCodes
 import Foundation
 internal import GRDB
 
-/// A subject's lock as `acctcodes lockout list` shows it.
-public struct Lockout: Sendable, Equatable, Encodable {
-    public var accountID: String
-    public var subject: String
-    public var state: LockState
-
-    enum CodingKeys: String, CodingKey { case account, subject, lockedAt, until, strikes, count }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(accountID, forKey: .account)
-        try c.encode(subject, forKey: .subject)
-        try c.encode(Date(timeIntervalSince1970: state.lockedAt), forKey: .lockedAt)
-        try c.encode(Date(timeIntervalSince1970: state.until), forKey: .until)
-        try c.encode(state.strikes, forKey: .strikes)
-        try c.encode(state.count, forKey: .count)
-    }
-}
-
 /// Incorrect entries and locks. The facts live here; `LockoutPolicy` decides.
 extension AcctcodesStore {
     /// The subject's lock, current or past: a read on the calling thread (the server's event loop).

@@ -33,13 +33,6 @@ extension AcctcodesStore {
         }
     }
 
-    /// A page of the usage log as CSV lines. `lastID` is the next page's `afterID`; `count` below
-    /// the limit means this was the last page.
-    public struct CSVPage: Sendable {
-        public var text: String
-        public var lastID: Int64?
-        public var count: Int
-    }
 
     /// A page of CSV read and formatted on the database's reader queue: an export of a million
     /// rows keeps its formatting off the event loops that answer calls.

@@ -31,3 +31,74 @@ public protocol UsageStore: Sendable {
 
 /// What the call path needs of a store: both ports.
 public typealias CallPathStore = CallStore & UsageStore
+
+/// The store as the admin layer (CLI, HTTP API, console) sees it. Async over plain values, so a
+/// backend may answer over the network; the access rules, the audit records' contents and the
+/// settings rules are the admin layer's. A change and its audit record land together or not at all.
+public protocol AdminStore: CallStore {
+    // Accounts
+    /// The account as stored; nil when it does not exist.
+    func account(_ id: String) async throws(StoreError) -> Account?
+    /// The account, or `default` with its defaults before it was first saved.
+    func accountOrDefault(_ id: String) async throws(StoreError) -> Account
+    func accountIDs() async throws(StoreError) -> [String]
+    func sourceBindings() async throws(StoreError) -> SourceBindings
+    /// Creates or changes an account; returns how many users `enableAllUsers` enabled.
+    func saveAccount(_ account: Account, enableAllUsers: Bool, audit: AuditRecord?) async throws(StoreError) -> Int
+
+    // Groups and users
+    func groups(account: String) async throws(StoreError) -> [SettingsGroup]
+    func group(account: String, name: String) async throws(StoreError) -> SettingsGroup?
+    func saveGroup(_ group: SettingsGroup, create: Bool, audit: AuditRecord?) async throws(StoreError)
+    /// Returns how many users were in the group.
+    func removeGroup(account: String, name: String, audit: AuditRecord?) async throws(StoreError) -> Int
+    func users(account: String) async throws(StoreError) -> [User]
+    func user(account: String, extension ext: String) async throws(StoreError) -> User?
+    func saveUser(_ user: User, create: Bool, audit: AuditRecord?) async throws(StoreError)
+    func removeUser(account: String, extension ext: String, audit: AuditRecord?) async throws(StoreError)
+    /// All lines or none.
+    func importUsers(account: String, csv: String, audit: AuditRecord?) async throws(StoreError) -> ImportSummary
+    func exportUsers(account: String) async throws(StoreError) -> String
+
+    // Codes
+    func code(account: String, code: String) async throws(StoreError) -> AccountCode?
+    func codes(account: String, activeOnly: Bool, matching: String?, limit: Int?) async throws(StoreError) -> [AccountCode]
+    func codeCount(account: String) async throws(StoreError) -> Int
+    func addCode(_ code: AccountCode, audit: AuditRecord?) async throws(StoreError)
+    func updateCode(_ code: AccountCode, audit: AuditRecord?) async throws(StoreError)
+    func removeCode(account: String, code: String, audit: AuditRecord?) async throws(StoreError)
+    /// All lines or none.
+    func importCodes(account: String, csv: String, audit: AuditRecord?) async throws(StoreError) -> ImportSummary
+    func exportCodes(account: String) async throws(StoreError) -> String
+
+    // Lockouts
+    func lockouts(account: String, now: Double) async throws(StoreError) -> [Lockout]
+    /// Lifts the lock and forgets the subject's incorrect entries; returns whether it was locked at `now`.
+    func unlock(account: String, subject: LockSubject, now: Double, audit: AuditRecord?) async throws(StoreError) -> Bool
+
+    // Tokens and the audit log
+    func addToken(_ token: StoredToken, audit: AuditRecord?) async throws(StoreError)
+    func token(hash: String) async throws(StoreError) -> StoredToken?
+    func tokens() async throws(StoreError) -> [StoredToken]
+    func revokeToken(id: String, audit: AuditRecord?) async throws(StoreError) -> Bool
+    func audit(_ filter: AuditFilter) async throws(StoreError) -> [AuditRecord]
+
+    // The usage log, read
+    /// After `afterID` in arrival order.
+    func usagePage(_ filter: UsageFilter, afterID: Int64?, limit: Int) async throws(StoreError) -> [UsageEntry]
+    /// Before `beforeID`, newest first.
+    func usagePageNewestFirst(_ filter: UsageFilter, beforeID: Int64?, limit: Int) async throws(StoreError) -> [UsageEntry]
+    /// A page of CSV lines, read and formatted off the caller's executor.
+    func usageCSVPage(_ filter: UsageFilter, afterID: Int64?, limit: Int) async throws(StoreError) -> CSVPage
+    func usageTotals(_ filter: UsageFilter) async throws(StoreError) -> [CodeTotal]
+    func usageDaily(_ filter: UsageFilter) async throws(StoreError) -> [DayTotal]
+    /// Which of `codes` are in the account's code list.
+    func listedCodes(account: String, among codes: Set<String>) async throws(StoreError) -> Set<String>
+}
+
+/// A store that can read a page of the usage log's CSV on whatever thread calls it (SQLite, in
+/// the process): the API runs its exports' pages on a low-priority thread of its own this way. A
+/// network store has no such thread to spare and reads pages through `usageCSVPage` instead.
+public protocol LocalPageReader: Sendable {
+    func usageCSVPageHere(_ filter: UsageFilter, afterID: Int64?, limit: Int) throws(StoreError) -> CSVPage
+}

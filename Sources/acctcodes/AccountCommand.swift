@@ -4,14 +4,14 @@ import Admin
 import ArgumentParser
 import Store
 
-struct AccountCommand: ParsableCommand {
+struct AccountCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "account",
         abstract: "Show or change an account's account-code settings.",
         subcommands: [Show.self, Set.self]
     )
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the account's settings.",
             discussion: "Example: acctcodes account show --account default --json"
@@ -19,9 +19,9 @@ struct AccountCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: OutputOptions
 
-        func run() throws {
+        func run() async throws {
             let admin = try admin(store)
-            let account = try admin.account(store.account)
+            let account = try await admin.account(store.account)
             if output.json { return try printJSON(account) }
             let s = account.defaults
             let p = account.plan
@@ -49,14 +49,14 @@ struct AccountCommand: ParsableCommand {
                 toll-free prefixes          \(list(p.tollFreePrefixes))
                 directory numbers           \(list(p.directoryNumbers))
                 NANP foreign as intl        \(onOff(p.nanpForeignAsInternational))
-                codes                       \(try admin.codeCount(account: account.id))
+                codes                       \(try await admin.codeCount(account: account.id))
                 """)
         }
 
         func list(_ values: [String]) -> String { values.isEmpty ? "none" : values.joined(separator: ", ") }
     }
 
-    struct Set: ParsableCommand {
+    struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change the account's settings (creates the account if needed).",
             discussion: """
@@ -102,9 +102,9 @@ struct AccountCommand: ParsableCommand {
         @Flag(help: "Also enable account codes for every user who does not have it yet (including users disabled on purpose).")
         var enableAllUsers = false
 
-        func run() throws {
+        func run() async throws {
             let admin = try admin(store)
-            var account = try admin.accountToEdit(store.account)
+            var account = try await admin.accountToEdit(store.account)
             if let name { account.name = name }
             if let codeLength { account.codeLength = codeLength }
             if let maxRetries { account.maxRetries = maxRetries }
@@ -133,7 +133,7 @@ struct AccountCommand: ParsableCommand {
             if let v = directoryNumbers { account.plan.directoryNumbers = v == "none" ? [] : commaList(v) }
             if let v = nanpForeignInternational { account.plan.nanpForeignAsInternational = v.value }
             if let v = hideCodes { account.hideCodes = v.value }
-            let saved = try admin.saveAccount(account, enableAllUsers: enableAllUsers)
+            let saved = try await admin.saveAccount(account, enableAllUsers: enableAllUsers)
             print("saved account \(account.id)" + (enableAllUsers ? "; enabled account codes for \(saved.enabledUsers) more users" : ""))
             if !saved.closedAccounts.isEmpty {
                 // The first account with sources turns tenancy on for every account.

@@ -5,14 +5,14 @@ import ArgumentParser
 import Foundation
 import Store
 
-struct CodeCommand: ParsableCommand {
+struct CodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "code",
         abstract: "Manage account codes: the clients or matters calls are billed to.",
         subcommands: [Add.self, Set.self, Remove.self, List.self, Import.self, Export.self]
     )
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a code (exactly the account's code length, digits only).",
             discussion: #"Example: acctcodes code add 0042 --description "Acme v. Widget""#
@@ -23,10 +23,10 @@ struct CodeCommand: ParsableCommand {
         @Flag(help: "Add it switched off.") var inactive = false
         @OptionGroup var limits: CodeLimitOptions
 
-        func run() throws {
+        func run() async throws {
             var new = AccountCode(accountID: store.account, code: code, description: description, active: !inactive)
             try limits.apply(to: &new)
-            try admin(store).addCode(new)
+            try await admin(store).addCode(new)
             print("added code \(code)")
         }
     }
@@ -55,7 +55,7 @@ struct CodeCommand: ParsableCommand {
         }
     }
 
-    struct Set: ParsableCommand {
+    struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a code's description or switch it on or off.",
             discussion: "Example: acctcodes code set 0042 --active off"
@@ -66,41 +66,41 @@ struct CodeCommand: ParsableCommand {
         @Option(help: "on or off.") var active: Switch?
         @OptionGroup var limits: CodeLimitOptions
 
-        func run() throws {
+        func run() async throws {
             let admin = try admin(store)
-            var stored = try admin.code(account: store.account, code: code)
+            var stored = try await admin.code(account: store.account, code: code)
             if let description { stored.description = description }
             if let active { stored.active = active.value }
             try limits.apply(to: &stored)
-            try admin.updateCode(stored)
+            try await admin.updateCode(stored)
             print("saved code \(code)")
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a code.", discussion: "Example: acctcodes code remove 0042")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The code's digits.") var code: String
-        func run() throws {
-            try admin(store).removeCode(account: store.account, code: code)
+        func run() async throws {
+            try await admin(store).removeCode(account: store.account, code: code)
             print("removed code \(code)")
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List codes.", discussion: "Example: acctcodes code list --limit 20")
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "Show at most this many.") var limit: Int?
         @Flag(help: "Only active codes.") var activeOnly = false
-        func run() throws {
-            let codes = try admin(store).codes(account: store.account, activeOnly: activeOnly, limit: limit)
+        func run() async throws {
+            let codes = try await admin(store).codes(account: store.account, activeOnly: activeOnly, limit: limit)
             if output.json { return try printJSON(codes) }
             printTable(["CODE", "ACTIVE", "LIMITS", "DESCRIPTION"], codes.map { [$0.code, $0.active ? "yes" : "no", describe($0), $0.description] })
         }
     }
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import codes from CSV (header code,description,active,users,groups,level,valid_from,valid_until). All or nothing.",
             discussion: """
@@ -116,21 +116,21 @@ struct CodeCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Argument(help: "CSV file, or - for standard input.") var file: String
 
-        func run() throws {
-            let summary = try admin(store).importCodes(account: store.account, csv: try readInput(file))
+        func run() async throws {
+            let summary = try await admin(store).importCodes(account: store.account, csv: try readInput(file))
             print("imported \(summary.added + summary.updated) codes: \(summary.added) added, \(summary.updated) updated")
         }
     }
 
-    struct Export: ParsableCommand {
+    struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export codes as CSV (code,description,active,users,groups,level,valid_from,valid_until).",
             discussion: "Example: acctcodes code export --output codes.csv"
         )
         @OptionGroup var store: StoreOptions
         @Option(help: "File to write (default: standard output).") var output: String?
-        func run() throws {
-            try writeOutput(try admin(store).exportCodes(account: store.account), to: output)
+        func run() async throws {
+            try await writeOutput(try admin(store).exportCodes(account: store.account), to: output)
         }
     }
 }

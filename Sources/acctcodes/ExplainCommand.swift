@@ -5,7 +5,7 @@ import Admin
 import Foundation
 import Store
 
-struct ExplainCommand: ParsableCommand {
+struct ExplainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Show what the server would do for a call: its class, the settings and where each came from, the decision.",
@@ -22,8 +22,8 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "The caller's channel (for callers who are not users, its device is what locks).") var channel = ""
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        let report = try admin(store).explain(.init(account: store.account, user: user, dialed: dial, code: code, source: source,
+    func run() async throws {
+        let report = try await admin(store).explain(.init(account: store.account, user: user, dialed: dial, code: code, source: source,
                                                     channel: channel))
         if output.json { return try printJSON(report) }
         print("call        \(user) -> \(dial) (account \(report.account))")

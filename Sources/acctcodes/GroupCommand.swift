@@ -4,14 +4,14 @@ import Admin
 import ArgumentParser
 import Store
 
-struct GroupCommand: ParsableCommand {
+struct GroupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "group",
         abstract: "Manage settings groups: overrides of the account's settings and a call permission.",
         subcommands: [Add.self, Set.self, Remove.self, List.self]
     )
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a settings group.",
             discussion: """
@@ -26,16 +26,16 @@ struct GroupCommand: ParsableCommand {
         var permission: CallPermission = .international
         @OptionGroup var overrides: OverrideOptions
 
-        func run() throws {
+        func run() async throws {
             var group = SettingsGroup(accountID: store.account, name: name)
             group.permission = permission
             try overrides.apply(to: &group.overrides)
-            try admin(store).saveGroup(group, create: true)
+            try await admin(store).saveGroup(group, create: true)
             print("added group \(name)")
         }
     }
 
-    struct Set: ParsableCommand {
+    struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a group's permission or overrides.",
             discussion: "Example: acctcodes group set paralegals --collection inherit --permission national"
@@ -45,17 +45,17 @@ struct GroupCommand: ParsableCommand {
         @Option(help: "internal, local, national or international.") var permission: CallPermission?
         @OptionGroup var overrides: OverrideOptions
 
-        func run() throws {
+        func run() async throws {
             let admin = try admin(store)
-            var group = try admin.group(account: store.account, name: name)
+            var group = try await admin.group(account: store.account, name: name)
             if let permission { group.permission = permission }
             try overrides.apply(to: &group.overrides)
-            try admin.saveGroup(group, create: false)
+            try await admin.saveGroup(group, create: false)
             print("saved group \(name)")
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove a group; its users stay, with no group.",
             discussion: "Example: acctcodes group remove paralegals"
@@ -63,19 +63,19 @@ struct GroupCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Argument(help: "Group name.") var name: String
 
-        func run() throws {
-            let moved = try admin(store).removeGroup(account: store.account, name: name)
+        func run() async throws {
+            let moved = try await admin(store).removeGroup(account: store.account, name: name)
             print("removed group \(name); \(moved) users now have no group")
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the account's groups.", discussion: "Example: acctcodes group list --json")
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: OutputOptions
 
-        func run() throws {
-            let groups = try admin(store).groups(account: store.account)
+        func run() async throws {
+            let groups = try await admin(store).groups(account: store.account)
             if output.json { return try printJSON(groups) }
             printTable(["GROUP", "PERMISSION", "OVERRIDES"], groups.map { [$0.name, $0.permission.rawValue, describe($0.overrides)] })
         }

@@ -5,7 +5,7 @@ import ArgumentParser
 import Foundation
 import Store
 
-struct LockoutCommand: ParsableCommand {
+struct LockoutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lockout",
         abstract: "Callers locked out after too many incorrect codes: list them, lift a lock.",
@@ -17,12 +17,12 @@ struct LockoutCommand: ParsableCommand {
         subcommands: [List.self, Clear.self]
     )
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the account's current locks.", discussion: "Example: acctcodes lockout list")
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: OutputOptions
-        func run() throws {
-            let locks = try admin(store).lockouts(account: store.account)
+        func run() async throws {
+            let locks = try await admin(store).lockouts(account: store.account)
             if output.json { return try printJSON(locks) }
             let iso = ISO8601DateFormatter()
             printTable(["SUBJECT", "LOCKED AT", "UNTIL", "ENTRIES", "STRIKES"], locks.map {
@@ -32,19 +32,19 @@ struct LockoutCommand: ParsableCommand {
         }
     }
 
-    struct Clear: ParsableCommand {
+    struct Clear: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Lift a lock: user:EXT or device:NAME.", discussion: "Example: acctcodes lockout clear device:SIP/trunk")
         @OptionGroup var store: StoreOptions
         @Argument(help: "user:EXT or device:NAME.") var subject: String
-        func run() throws {
+        func run() async throws {
             guard let parsed = LockSubject(key: subject) else { throw ValidationError("the subject is user:EXT or device:NAME") }
-            try unlock(store, parsed)
+            try await unlock(store, parsed)
         }
     }
 }
 
-func unlock(_ store: StoreOptions, _ subject: LockSubject) throws {
-    let wasLocked = try admin(store).unlock(account: store.account, subject: subject)
+func unlock(_ store: StoreOptions, _ subject: LockSubject) async throws {
+    let wasLocked = try await admin(store).unlock(account: store.account, subject: subject)
     print(wasLocked ? "unlocked \(subject)" : "\(subject) was not locked; its incorrect entries are forgotten")
 }

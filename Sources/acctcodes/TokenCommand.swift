@@ -4,7 +4,7 @@ import ArgumentParser
 import Foundation
 import Store
 
-struct TokenCommand: ParsableCommand {
+struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
         abstract: "API tokens for the HTTP API: create (shown once), list, revoke.",
@@ -16,7 +16,7 @@ struct TokenCommand: ParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self]
     )
 
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a token and print it, once.",
             discussion: "Example: acctcodes token create --name billing-sync --role billing --account acme"
@@ -25,8 +25,8 @@ struct TokenCommand: ParsableCommand {
         @Option(help: "What it is for, shown in lists and in the audit log.") var name: String
         @Option(help: "operator, account-admin or billing.") var role: Role
 
-        func run() throws {
-            let created = try admin(store).createToken(name: name, role: role, account: role == .operator ? nil : store.account)
+        func run() async throws {
+            let created = try await admin(store).createToken(name: name, role: role, account: role == .operator ? nil : store.account)
             print(created.token)
             FileHandle.standardError.write(Data("""
                 token \(created.stored.id) (\(role.rawValue)\(created.stored.accountID.map { ", account \($0)" } ?? "")) created; \
@@ -36,12 +36,12 @@ struct TokenCommand: ParsableCommand {
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).", discussion: "Example: acctcodes token list")
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: OutputOptions
-        func run() throws {
-            let tokens = try admin(store).tokens().map(TokenView.init)
+        func run() async throws {
+            let tokens = try await admin(store).tokens().map(TokenView.init)
             if output.json { return try printJSON(tokens) }
             let iso = ISO8601DateFormatter()
             printTable(["ID", "NAME", "ROLE", "ACCOUNT", "CREATED", "REVOKED"], tokens.map {
@@ -50,13 +50,13 @@ struct TokenCommand: ParsableCommand {
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a token: its next request is refused.", discussion: "Example: acctcodes token revoke 3f9a0c21be")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The token's id (from token list).") var id: String
-        func run() throws {
-            let revoked = try admin(store).revokeToken(id: id)
+        func run() async throws {
+            let revoked = try await admin(store).revokeToken(id: id)
             print(revoked ? "revoked token \(id)" : "token \(id) was already revoked")
         }
     }
@@ -64,14 +64,14 @@ struct TokenCommand: ParsableCommand {
 
 extension Role: ExpressibleByArgument {}
 
-struct AuditCommand: ParsableCommand {
+struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "The audit log: every change by the CLI or the API, who made it, before and after.",
         subcommands: [List.self]
     )
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List changes, newest first.",
             discussion: "Example: acctcodes audit list --account acme --limit 20  (--all-accounts for every account)")
@@ -81,8 +81,8 @@ struct AuditCommand: ParsableCommand {
         @Option(help: "Show at most this many.") var limit = 50
         @Option(help: "Only records older than this id (the next page).") var before: Int64?
 
-        func run() throws {
-            let records = try admin(store).audit(account: allAccounts ? nil : store.account, beforeID: before, limit: limit)
+        func run() async throws {
+            let records = try await admin(store).audit(account: allAccounts ? nil : store.account, beforeID: before, limit: limit)
             if output.json { return try printJSON(records) }
             let iso = ISO8601DateFormatter()
             printTable(["ID", "AT", "ACTOR", "ACCOUNT", "ACTION", "TARGET"], records.map {

@@ -4,7 +4,7 @@ import ArgumentParser
 import Foundation
 import Store
 
-struct UsageCommand: ParsableCommand {
+struct UsageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usage",
         abstract: "The usage log: every request, with codes and call times, to bill from.",
@@ -27,7 +27,7 @@ struct UsageCommand: ParsableCommand {
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List usage-log entries.",
             discussion: "Example: acctcodes usage list --from 2026-11-01 --to 2026-11-30 --user 1001"
@@ -37,8 +37,8 @@ struct UsageCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
         @Option(help: "Show at most this many.") var limit: Int?
 
-        func run() throws {
-            let entries = try admin(store).usage(try filters.filter(account: store.account), afterID: nil, limit: limit ?? Int.max)
+        func run() async throws {
+            let entries = try await admin(store).usage(try filters.filter(account: store.account), afterID: nil, limit: limit ?? Int.max)
             if output.json { return try printJSON(entries) }
             let iso = ISO8601DateFormatter()
             printTable(["STARTED", "USER", "DIALED", "CLASS", "RESULT", "CODE", "TRIES", "BILLSEC"], entries.map {
@@ -75,7 +75,7 @@ struct UsageCommand: ParsableCommand {
         }
     }
 
-    struct Totals: ParsableCommand {
+    struct Totals: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Calls and billable minutes per code (each call rounded up to a whole minute).",
             discussion: "Example: acctcodes usage totals --from 2026-11-01 --to 2026-11-30 --json"
@@ -85,8 +85,8 @@ struct UsageCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
         @Flag(help: "Print CSV instead of a table.") var csv = false
 
-        func run() throws {
-            let totals = try admin(store).usageTotals(try filters.filter(account: store.account))
+        func run() async throws {
+            let totals = try await admin(store).usageTotals(try filters.filter(account: store.account))
             if output.json { return try printJSON(totals) }
             if csv {
                 print(CSV.line(["code", "description", "calls", "billsec", "billable_minutes"]), terminator: "")

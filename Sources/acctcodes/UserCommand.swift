@@ -4,14 +4,14 @@ import Admin
 import ArgumentParser
 import Store
 
-struct UserCommand: ParsableCommand {
+struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage users (extensions): group, account codes on or off, custom settings.",
         subcommands: [Add.self, Set.self, Enable.self, Disable.self, Unlock.self, Reset.self, Remove.self, List.self, Import.self, Export.self]
     )
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a user. Account codes start disabled unless --enabled is given.",
             discussion: "Example: acctcodes user add 1001 --name Alice --group paralegals --enabled"
@@ -23,18 +23,18 @@ struct UserCommand: ParsableCommand {
         @Flag(help: "Turn account codes on for this user now.") var enabled = false
         @OptionGroup var overrides: OverrideOptions
 
-        func run() throws {
+        func run() async throws {
             var user = User(accountID: store.account, extensionNumber: ext)
             user.name = name
             user.group = group
             user.enabled = enabled
             try overrides.apply(to: &user.overrides)
-            try admin(store).saveUser(user, create: true)
+            try await admin(store).saveUser(user, create: true)
             print("added user \(ext)\(enabled ? "" : " (account codes disabled: acctcodes user enable \(ext))")")
         }
     }
 
-    struct Set: ParsableCommand {
+    struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a user's name, group or custom settings.",
             discussion: """
@@ -48,72 +48,72 @@ struct UserCommand: ParsableCommand {
         @Option(help: "Settings group, or none.") var group: String?
         @OptionGroup var overrides: OverrideOptions
 
-        func run() throws {
+        func run() async throws {
             let admin = try admin(store)
-            var user = try admin.user(account: store.account, extension: ext)
+            var user = try await admin.user(account: store.account, extension: ext)
             if let name { user.name = name }
             if let group { user.group = group == "none" ? nil : group }
             try overrides.apply(to: &user.overrides)
-            try admin.saveUser(user, create: false)
+            try await admin.saveUser(user, create: false)
             print("saved user \(ext)")
         }
     }
 
-    struct Enable: ParsableCommand {
+    struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Turn account codes on for users.", discussion: "Example: acctcodes user enable 1001 1002")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Extensions.") var exts: [String]
-        func run() throws { try setEnabled(store, exts, true) }
+        func run() async throws { try await setEnabled(store, exts, true) }
     }
 
-    struct Disable: ParsableCommand {
+    struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Turn account codes off for users.", discussion: "Example: acctcodes user disable 1001")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Extensions.") var exts: [String]
-        func run() throws { try setEnabled(store, exts, false) }
+        func run() async throws { try await setEnabled(store, exts, false) }
     }
 
-    struct Unlock: ParsableCommand {
+    struct Unlock: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Lift a user's lockout (too many incorrect codes) and forget their incorrect entries.",
             discussion: "Example: acctcodes user unlock 1001")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The user's extension.") var ext: String
-        func run() throws { try unlock(store, .user(ext)) }
+        func run() async throws { try await unlock(store, .user(ext)) }
     }
 
-    struct Reset: ParsableCommand {
+    struct Reset: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove a user's custom settings: they follow their group and the account again.",
             discussion: "Example: acctcodes user reset 1001"
         )
         @OptionGroup var store: StoreOptions
         @Argument(help: "The user's extension.") var ext: String
-        func run() throws {
+        func run() async throws {
             let admin = try admin(store)
-            var user = try admin.user(account: store.account, extension: ext)
+            var user = try await admin.user(account: store.account, extension: ext)
             user.overrides = SettingsOverrides()
-            try admin.saveUser(user, create: false, action: "user.reset")
+            try await admin.saveUser(user, create: false, action: "user.reset")
             print("reset user \(ext) to group and account settings")
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a user.", discussion: "Example: acctcodes user remove 1001")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The user's extension.") var ext: String
-        func run() throws {
-            try admin(store).removeUser(account: store.account, extension: ext)
+        func run() async throws {
+            try await admin(store).removeUser(account: store.account, extension: ext)
             print("removed user \(ext)")
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the account's users.", discussion: "Example: acctcodes user list")
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: OutputOptions
-        func run() throws {
-            let users = try admin(store).users(account: store.account)
+        func run() async throws {
+            let users = try await admin(store).users(account: store.account)
             if output.json { return try printJSON(users) }
             printTable(["EXTENSION", "NAME", "GROUP", "CODES", "CUSTOM SETTINGS"], users.map {
                 [$0.extensionNumber, $0.name, $0.group ?? "-", $0.enabled ? "on" : "off", describe($0.overrides)]
@@ -123,7 +123,7 @@ struct UserCommand: ParsableCommand {
 }
 
 extension UserCommand {
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import users from CSV with the header extension,name,group,enabled. All or nothing.",
             discussion: """
@@ -136,29 +136,29 @@ extension UserCommand {
         @OptionGroup var store: StoreOptions
         @Argument(help: "CSV file, or - for standard input.") var file: String
 
-        func run() throws {
-            let summary = try admin(store).importUsers(account: store.account, csv: try readInput(file))
+        func run() async throws {
+            let summary = try await admin(store).importUsers(account: store.account, csv: try readInput(file))
             print("imported \(summary.added + summary.updated) users: \(summary.added) added, \(summary.updated) updated")
         }
     }
 
-    struct Export: ParsableCommand {
+    struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export users as CSV (extension,name,group,enabled).",
             discussion: "Example: acctcodes user export --output staff.csv"
         )
         @OptionGroup var store: StoreOptions
         @Option(help: "File to write (default: standard output).") var output: String?
-        func run() throws {
-            try writeOutput(try admin(store).exportUsers(account: store.account), to: output)
+        func run() async throws {
+            try await writeOutput(try admin(store).exportUsers(account: store.account), to: output)
         }
     }
 }
 
-func setEnabled(_ store: StoreOptions, _ exts: [String], _ enabled: Bool) throws {
+func setEnabled(_ store: StoreOptions, _ exts: [String], _ enabled: Bool) async throws {
     let admin = try admin(store)
     for ext in exts {
-        try admin.setUserEnabled(account: store.account, extension: ext, enabled)
+        try await admin.setUserEnabled(account: store.account, extension: ext, enabled)
         print("\(enabled ? "enabled" : "disabled") account codes for \(ext)")
     }
 }

@@ -101,7 +101,7 @@ import Testing
             #expect(internalCall.prompts == ["acctcodes/enter-code"])
             let required = try await h.call(dial: "2125550100", keys: "###")
             #expect(required[variable: "ACCTCODE_RESULT"] == "PROCEED_NO_CODE", "# does not skip; the account lets it proceed")
-            var account = try #require(try h.store.account("default"))
+            var account = try await #require(try h.store.account("default"))
             account.defaults.collection = .off
             try h.store.saveAccount(account)
             let off = try await h.call(dial: "2125550100")

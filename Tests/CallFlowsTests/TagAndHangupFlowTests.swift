@@ -19,7 +19,7 @@ import Testing
             let entries = try h.entries()
             #expect(entries.count == 1)
             #expect(entries[0].tagCode == "1234" && entries[0].billsec == 121 && entries[0].disposition == "ANSWER")
-            #expect(try h.store.usageTotals(UsageFilter(accountID: "default")) ==
+            await #expect(try h.store.usageTotals(UsageFilter(accountID: "default")) ==
                 [CodeTotal(code: "1234", description: "Acme", calls: 1, billsec: 121, billableMinutes: 3)])
         }
     }

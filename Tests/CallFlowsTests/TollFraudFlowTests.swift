@@ -107,7 +107,7 @@ import Testing
     /// Unknown callers treated as a group are prompted as its users; their wrong codes lock the device.
     @Test func unknownCallersTreatedAsAGroupLockTheirDevice() async throws {
         try await FlowHarness.with(configure: { $0.defaults.lockoutAfter = 3 }) { h in
-            var account = try #require(try h.store.account("default"))
+            var account = try await #require(try h.store.account("default"))
             account.unknownCallers = .group("local-only")
             try h.store.saveAccount(account)
             let allowed = try await h.call(user: "5550123", dial: "011442079460000", keys: "1234#", channel: "SIP/gateway-0000001a")
@@ -115,7 +115,7 @@ import Testing
             _ = try await h.call(user: "5550124", dial: "011442079460000", keys: "1111#2222#3333#", channel: "SIP/gateway-0000001b")
             let spoofed = try await h.call(user: "5550125", dial: "011442079460000", keys: "1234#", channel: "SIP/gateway-0000001c")
             #expect(spoofed[variable: "ACCTCODE_REASON"] == "locked-out", "a new caller ID from the same device is still locked")
-            #expect(try h.store.lockouts(account: "default", now: Date().timeIntervalSince1970).map(\.subject) == ["device:SIP/gateway"])
+            await #expect(try h.store.lockouts(account: "default", now: Date().timeIntervalSince1970).map(\.subject) == ["device:SIP/gateway"])
             let elsewhere = try await h.call(user: "5550126", dial: "011442079460000", keys: "1234#", channel: "SIP/other-00000001")
             #expect(elsewhere[variable: "ACCTCODE_RESULT"] == "ACCEPTED")
         }
@@ -124,14 +124,14 @@ import Testing
     /// A code limited by level, people and dates is refused like a wrong one; the caller hears only "invalid".
     @Test func aCodesLimitsAreChecked() async throws {
         try await FlowHarness.with { h in
-            var national = try #require(try h.store.code(account: "default", code: "0042"))
+            var national = try await #require(try h.store.code(account: "default", code: "0042"))
             national.level = .national
             try h.store.updateCode(national)
-            var closed = try #require(try h.store.code(account: "default", code: "1234"))
+            var closed = try await #require(try h.store.code(account: "default", code: "1234"))
             closed.validUntil = "2020-12-31"
             try h.store.updateCode(closed)
             try h.store.addCode(AccountCode(accountID: "default", code: "7777"))
-            var personal = try #require(try h.store.code(account: "default", code: "7777"))
+            var personal = try await #require(try h.store.code(account: "default", code: "7777"))
             personal.users = ["1003"]
             try h.store.updateCode(personal)
 

@@ -20,7 +20,7 @@ struct APIHarness {
     let otherAdmin: String
     let revoked: String
 
-    init() throws {
+    init() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString).sqlite").path
         store = try AcctcodesStore(path: path)
         let cli = Admin(store: store, principal: .commandLine(user: "test"))
@@ -28,14 +28,14 @@ struct APIHarness {
             var account = Account(id: id)
             account.codeLength = 4
             account.defaults.allowAccountCodes = true
-            _ = try cli.saveAccount(account, enableAllUsers: false)
+            _ = try await cli.saveAccount(account, enableAllUsers: false)
         }
-        operatorToken = try cli.createToken(name: "ops", role: .operator, account: nil).token
-        acmeAdmin = try cli.createToken(name: "acme portal", role: .accountAdmin, account: "acme").token
-        acmeBilling = try cli.createToken(name: "acme billing", role: .billing, account: "acme").token
-        otherAdmin = try cli.createToken(name: "other portal", role: .accountAdmin, account: "other").token
-        let old = try cli.createToken(name: "old", role: .operator, account: nil)
-        try cli.revokeToken(id: old.stored.id)
+        operatorToken = try await cli.createToken(name: "ops", role: .operator, account: nil).token
+        acmeAdmin = try await cli.createToken(name: "acme portal", role: .accountAdmin, account: "acme").token
+        acmeBilling = try await cli.createToken(name: "acme billing", role: .billing, account: "acme").token
+        otherAdmin = try await cli.createToken(name: "other portal", role: .accountAdmin, account: "other").token
+        let old = try await cli.createToken(name: "old", role: .operator, account: nil)
+        try await cli.revokeToken(id: old.stored.id)
         revoked = old.token
     }
 

@@ -5,7 +5,7 @@ import Testing
 /// Every role boundary, through the HTTP layer.
 @Suite struct AccessTests {
     @Test func noTokenABadOneAndARevokedOneAreRefused() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         try await h.run { client in
             for token in [nil, "act_nonsense", h.revoked] {
                 let reply = try await client.call(.get, "/api/v1/accounts", token: token)
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func aBillingTokenReadsButCannotWrite() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         try await h.run { client in
             #expect(try await client.call(.get, "/api/v1/accounts/acme/codes", token: h.acmeBilling).status == .ok)
             #expect(try await client.call(.get, "/api/v1/accounts/acme/usage", token: h.acmeBilling).status == .ok)
@@ -38,12 +38,12 @@ import Testing
             }
             #expect(try await client.call(.get, "/api/v1/accounts/acme/users", token: h.acmeBilling).status == .forbidden)
             #expect(try await client.call(.get, "/api/v1/accounts/acme/audit", token: h.acmeBilling).status == .forbidden)
-            #expect(try h.store.codeCount(account: "acme") == 0)
+            await #expect(try h.store.codeCount(account: "acme") == 0)
         }
     }
 
     @Test func anAccountAdminCannotSeeAnotherAccount() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         try await h.run { client in
             let accounts = try await client.call(.get, "/api/v1/accounts", token: h.acmeAdmin)
             #expect(accounts.array?.compactMap { $0["id"] as? String } == ["acme"])
@@ -55,7 +55,7 @@ import Testing
             let write = try await client.call(.post, "/api/v1/accounts/other/codes", token: h.acmeAdmin, body: #"{"code":"1234"}"#)
             #expect(write.status == .notFound)
             #expect(try await client.call(.get, "/api/v1/audit", token: h.acmeAdmin).status == .forbidden)
-            #expect(try h.store.codeCount(account: "other") == 0)
+            await #expect(try h.store.codeCount(account: "other") == 0)
             // The operator sees both.
             let all = try await client.call(.get, "/api/v1/accounts", token: h.operatorToken)
             #expect(Set(all.array?.compactMap { $0["id"] as? String } ?? []) == ["acme", "other"])
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func sourcesAndNewAccountsAreTheOperatorsAlone() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         try await h.run { client in
             let bind = #"{"allowedSources":["10.1.2.0/24"]}"#
             #expect(try await client.call(.patch, "/api/v1/accounts/acme", token: h.acmeAdmin, body: bind).status == .forbidden)
@@ -74,7 +74,7 @@ import Testing
             #expect(saved.object?["closedAccounts"] as? [String] == ["other"])
             #expect(try await client.call(.patch, "/api/v1/accounts/newco", token: h.acmeAdmin, body: "{}").status == .notFound)
             #expect(try await client.call(.patch, "/api/v1/accounts/newco", token: h.operatorToken, body: "{}").status == .ok)
-            #expect(try h.store.account("newco") != nil)
+            await #expect(try h.store.account("newco") != nil)
         }
     }
 }

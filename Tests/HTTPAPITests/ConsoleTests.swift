@@ -16,7 +16,7 @@ import Testing
 @Suite struct ConsoleTests {
     let harness: APIHarness
 
-    init() throws { harness = try APIHarness() }
+    init() async throws { harness = try await APIHarness() }
 
     func run(signInLimit: Int = 5, logs: CapturedLog? = nil,
              _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
@@ -64,10 +64,10 @@ import Testing
             #expect(forged.status == .forbidden)
             let missing = try await Self.send(client, .post, "/console/a/acme/codes", cookie: cookie, form: "code=4321")
             #expect(missing.status == .forbidden)
-            #expect(try harness.store.code(account: "acme", code: "4321") == nil)
+            await #expect(try harness.store.code(account: "acme", code: "4321") == nil)
             let real = try await Self.send(client, .post, "/console/a/acme/codes", cookie: cookie, form: "csrf=\(token)&code=4321&description=ok")
             #expect(real.status == .seeOther)
-            #expect(try harness.store.code(account: "acme", code: "4321")?.description == "ok")
+            await #expect(try harness.store.code(account: "acme", code: "4321")?.description == "ok")
         }
     }
 
@@ -87,7 +87,7 @@ import Testing
     @Test func storedTextIsEscapedOnEveryPage() async throws {
         var user = User(accountID: "acme", extensionNumber: "1001")
         user.name = "<script>alert('x')</script>"
-        try Admin(store: harness.store, principal: .commandLine(user: "t")).saveUser(user, create: true)
+        try await Admin(store: harness.store, principal: .commandLine(user: "t")).saveUser(user, create: true)
         try await run { client in
             let cookie = try await Self.signIn(client, harness.acmeAdmin)
             for path in ["/console/a/acme/users", "/console/a/acme/users/1001"] {
@@ -128,11 +128,11 @@ import Testing
 
     @Test func aRevokedTokenEndsItsSessionsAtOnce() async throws {
         let cli = Admin(store: harness.store, principal: .commandLine(user: "t"))
-        let created = try cli.createToken(name: "temp", role: .accountAdmin, account: "acme")
+        let created = try await cli.createToken(name: "temp", role: .accountAdmin, account: "acme")
         try await run { client in
             let cookie = try await Self.signIn(client, created.token)
             #expect(try await Self.send(client, .get, "/console/a/acme/setup", cookie: cookie).status == .ok)
-            _ = try cli.revokeToken(id: created.stored.id)
+            _ = try await cli.revokeToken(id: created.stored.id)
             let after = try await Self.send(client, .get, "/console/a/acme/setup", cookie: cookie)
             #expect(after.status == .seeOther)
             #expect(after.location == "/console/signin")
@@ -206,7 +206,7 @@ import Testing
             }
             let on = try await Self.send(client, .post, "/console/a/acme/setup", cookie: cookie, form: "csrf=\(token)&step=validate")
             #expect(on.status == .seeOther)
-            #expect(try harness.store.account("acme")?.defaults.validateWhenDialed == true)
+            await #expect(try harness.store.account("acme")?.defaults.validateWhenDialed == true)
             page = try await Self.send(client, .get, "/console/a/acme/codes", cookie: cookie)
             #expect(!page.body.contains("id=\"validation-offer\""))
         }
@@ -215,7 +215,7 @@ import Testing
     @Test func theUsageLogListsNewestFirstWithTriesReasonAndCodesNotInTheList() async throws {
         try harness.call(uniqueID: "first", code: "1234")
         try harness.call(uniqueID: "second", code: "9999", tries: 2)
-        try Admin(store: harness.store, principal: .commandLine(user: "t")).addCode(AccountCode(accountID: "acme", code: "1234"))
+        try await Admin(store: harness.store, principal: .commandLine(user: "t")).addCode(AccountCode(accountID: "acme", code: "1234"))
         try await run { client in
             let cookie = try await Self.signIn(client, harness.acmeBilling)
             let page = try await Self.send(client, .get, "/console/a/acme/usage", cookie: cookie)

@@ -9,7 +9,7 @@ import Testing
 
 @Suite struct EndpointTests {
     @Test func codesAddEditDeactivateRemoveWithTheAuditLog() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         try await h.run { client in
             let added = try await client.call(.post, "/api/v1/accounts/acme/codes", token: h.acmeAdmin,
                                               body: #"{"code":"0042","description":"Acme v. Widget","level":"national"}"#)
@@ -17,7 +17,7 @@ import Testing
             #expect(try await client.call(.post, "/api/v1/accounts/acme/codes", token: h.acmeAdmin, body: #"{"code":"0042"}"#).status == .conflict)
             let off = try await client.call(.patch, "/api/v1/accounts/acme/codes/0042", token: h.acmeAdmin, body: #"{"active":false,"level":null}"#)
             #expect(off.status == .ok)
-            let stored = try #require(try h.store.code(account: "acme", code: "0042"))
+            let stored = try await #require(try h.store.code(account: "acme", code: "0042"))
             #expect(!stored.active)
             #expect(stored.level == nil)
             #expect(stored.description == "Acme v. Widget")
@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func anAccountThatHidesCodesKeepsThemOutOfTheAuditLog() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         try await h.run { client in
             #expect(try await client.call(.patch, "/api/v1/accounts/acme", token: h.acmeAdmin, body: #"{"hideCodes":true}"#).status == .ok)
             #expect(try await client.call(.post, "/api/v1/accounts/acme/codes", token: h.acmeAdmin, body: #"{"code":"8675"}"#).status == .created)
@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func badBodiesNameTheirField() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         try await h.run { client in
             let cases: [(String, HTTPResponse.Status, String?)] = [
                 (#"{"maxRetries":12}"#, .unprocessableContent, "maxRetries"),
@@ -68,12 +68,12 @@ import Testing
                 let message = reply.error?["message"] as? String ?? ""
                 #expect(message.count > 5)
             }
-            #expect(try h.store.account("acme")?.maxRetries == 3)
+            await #expect(try h.store.account("acme")?.maxRetries == 3)
         }
     }
 
     @Test func importsAreAllOrNothingWithEveryBadLine() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         try await h.run { client in
             let csv = "code,description,active\n1111,good,1\n12,short,1\n2222,fine,maybe\n"
             let reply = try await client.call(.post, "/api/v1/accounts/acme/codes.csv", token: h.acmeAdmin, body: csv, contentType: "text/csv")
@@ -82,7 +82,7 @@ import Testing
             #expect(problems.count == 2)
             #expect(problems.contains { $0.hasPrefix("line 3") })
             #expect(problems.contains { $0.hasPrefix("line 4") })
-            #expect(try h.store.codeCount(account: "acme") == 0)
+            await #expect(try h.store.codeCount(account: "acme") == 0)
             let good = try await client.call(.post, "/api/v1/accounts/acme/codes.csv", token: h.acmeAdmin,
                                              body: "code,description,active\n1111,good,1\n2222,=cmd,0\n", contentType: "text/csv")
             #expect(good.object?["added"] as? Int == 2)
@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test func usagePagesTotalsAndTheStreamedExport() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         let operations = (0..<25).map { i in
             UsageOperation.record(entry: UsageEntry(route: "outbound", accountID: i % 5 == 0 ? "other" : "acme", user: "1001", callerID: "1001",
                                                     dialed: "0114420\(i)", callClass: "international", asked: "required", incorrectEntries: 0,
@@ -125,7 +125,7 @@ import Testing
     }
 
     @Test func usersGroupsExplainAndLockouts() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         try await h.run { client in
             #expect(try await client.call(.post, "/api/v1/accounts/acme/groups", token: h.acmeAdmin,
                                           body: #"{"name":"paralegals","permission":"local","overrides":{"collection":"required"}}"#).status == .created)
@@ -136,7 +136,7 @@ import Testing
             let cleared = try await client.call(.patch, "/api/v1/accounts/acme/groups/paralegals", token: h.acmeAdmin,
                                                 body: #"{"overrides":{"collection":null}}"#)
             #expect(cleared.status == .ok)
-            #expect(try h.store.group(account: "acme", name: "paralegals")?.overrides.collection == nil)
+            await #expect(try h.store.group(account: "acme", name: "paralegals")?.overrides.collection == nil)
             let explained = try await client.call(.get, "/api/v1/accounts/acme/explain?user=1001&dialed=011442079460000", token: h.acmeAdmin)
             #expect(explained.object?["callClass"] as? String == "international")
             #expect(explained.object?["group"] as? String == "paralegals")
@@ -154,7 +154,7 @@ import Testing
 
     /// The OpenAPI document lists exactly the routes the server has.
     @Test func theOpenAPIDocumentMatchesTheRoutes() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         let routes = Set(h.api.router().routes.map { "\($0.method) \($0.path)" })
         try await h.run { client in
             let reply = try await client.call(.get, "/api/v1/openapi.json", token: nil)
@@ -169,7 +169,7 @@ import Testing
 /// The API's edges as issue 20 found them: what each role sees, which refusal comes first, 405s.
 @Suite struct APIEdgeTests {
     @Test func aBillingTokenListingAccountsSeesIdsNotSettings() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         try await h.run { client in
             let billing = try await client.call(.get, "/api/v1/accounts", token: h.acmeBilling)
             #expect(billing.status == .ok)
@@ -183,7 +183,7 @@ import Testing
     }
 
     @Test func roleAndTenantAreCheckedBeforeTheBody() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         try await h.run { client in
             for (method, path) in [(HTTPRequest.Method.patch, "/api/v1/accounts/acme/codes/1234"), (.post, "/api/v1/accounts/acme/codes"),
                                    (.patch, "/api/v1/accounts/acme"), (.post, "/api/v1/accounts/acme/users")] {
@@ -199,7 +199,7 @@ import Testing
     }
 
     @Test func aMethodAPathDoesNotTakeIs405WithAllow() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         try await h.run { client in
             for method in [HTTPRequest.Method.trace, HTTPRequest.Method(rawValue: "QUERY")!, .put, .delete] {
                 let reply = try await client.execute(uri: "/api/v1/accounts/acme", method: method,
@@ -219,7 +219,7 @@ import Testing
     }
 
     @Test func theDocumentNamesNoFixedServerAndIsStrict() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         try await h.run { client in
             let doc = try #require(try await client.call(.get, "/api/v1/openapi.json", token: nil).object)
             #expect((doc["servers"] as? [[String: Any]])?.first?["url"] as? String == "/")

@@ -16,7 +16,7 @@ import Glibc
 /// The API's exports read on a thread of lower CPU priority, and give the same CSV there.
 @Suite struct LowPriorityTests {
     @Test func exportPagesAreReadAtNice19AndMatchTheOrdinaryPath() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         let operations = (0..<12).map { i in
             UsageOperation.record(entry: UsageEntry(route: "outbound", accountID: "acme", user: "1001", callerID: "1001",
                                                     dialed: "0114420\(i)", callClass: "international", asked: "required", incorrectEntries: 0,
@@ -55,10 +55,10 @@ import Glibc
     /// While calls are in progress an export rests after each page, three times as long as the
     /// page took; without calls it does not. Only lower bounds are checked: they hold on any machine.
     @Test func exportsPauseAfterEachPageWhileCallsAreInProgress() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         let calls = Mutex(true)
         let threads = LowPriorityThreads { calls.withLock { $0 } }
-        let read: @Sendable () throws -> AcctcodesStore.CSVPage = { [store = h.store] in
+        let read: @Sendable () throws -> CSVPage = { [store = h.store] in
             Thread.sleep(forTimeInterval: 0.05)  // on the export's own thread, not the test's
             return try store.usageCSVPageHere(UsageFilter(accountID: "acme"), afterID: nil, limit: 5)
         }

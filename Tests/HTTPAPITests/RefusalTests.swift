@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func everyKindOfRefusalOfTheAPIWritesOneWarningWithoutTheTokenOrACode() async throws {
-        let h = try APIHarness()
+        let h = try await APIHarness()
         let logs = CapturedLog()
         let logger = Logger(label: "api", factory: { _ in logs.handler })
         let guessed = "act_0000000000_" + String(repeating: "y", count: 43)

@@ -127,7 +127,7 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
 
     @Test func importsTenThousandCodes() async throws {
         let store = try configuredStore(codes: 10_000)
-        #expect(try store.codeCount(account: "default") == 10_000)
+        await #expect(try store.codeCount(account: "default") == 10_000)
         #expect(try store.isValidCode(account: "default", code: "0042"))
         #expect(try !store.isValidCode(account: "default", code: "42"))
     }
@@ -155,7 +155,7 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
             }
             try await group.waitForAll()
         }
-        #expect(try server.codeCount(account: "default") == 201)
+        await #expect(try server.codeCount(account: "default") == 201)
     }
 
     /// Per-call reads use a connection per thread; more threads than it keeps still all read right.
@@ -221,7 +221,7 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
         let store = try AcctcodesStore(path: path, options: options)
         #expect(throws: StoreError.locked) { try store.addCode(AccountCode(accountID: "default", code: "1111")) }
         await locker.release()
-        #expect(try store.code(account: "default", code: "1111") == nil)
+        await #expect(try store.code(account: "default", code: "1111") == nil)
         try store.addCode(AccountCode(accountID: "default", code: "1111"))
     }
 

@@ -22,10 +22,10 @@ import StoreCore
         let restarted = try AcctcodesStore(path: path)
         #expect(try restarted.lock(account: "default", subject: .user("1001"))?.isActive(at: 1500) == true)
         #expect(try restarted.lock(account: "default", subject: .user("1002")) == nil)
-        #expect(try restarted.lockouts(account: "default", now: 1500).map(\.subject) == ["user:1001"])
-        #expect(try restarted.lockouts(account: "other", now: 1500).isEmpty, "another account sees nothing")
+        await #expect(try restarted.lockouts(account: "default", now: 1500).map(\.subject) == ["user:1001"])
+        await #expect(try restarted.lockouts(account: "other", now: 1500).isEmpty, "another account sees nothing")
         #expect(try restarted.unlock(account: "default", subject: .user("1001"), now: 1500))
-        #expect(try restarted.lockouts(account: "default", now: 1500).isEmpty)
+        await #expect(try restarted.lockouts(account: "default", now: 1500).isEmpty)
         // Forgotten: three more are not enough to lock again.
         for second in 0..<3 {
             #expect(try await one.registerIncorrectEntry(account: "default", subject: .user("1001"), policy: policy,

@@ -43,7 +43,7 @@ import StoreCore
         #expect(all[3].route == "hangup")
         #expect(try store.usage(UsageFilter(accountID: "default", user: "1002")).map(\.uniqueID) == ["1.2"])
         #expect(try store.usage(UsageFilter(accountID: "default", code: "5678")).map(\.uniqueID) == ["1.3"])
-        let totals = try store.usageTotals(UsageFilter(accountID: "default"))
+        let totals = try await store.usageTotals(UsageFilter(accountID: "default"))
         #expect(totals == [
             CodeTotal(code: "1234", description: "Acme", calls: 2, billsec: 81, billableMinutes: 3),
             CodeTotal(code: "5678", description: "", calls: 1, billsec: 0, billableMinutes: 0, listed: false),
@@ -79,7 +79,7 @@ import StoreCore
             try db.execute(sql: "UPDATE usage SET billsec = 9223372036854775807 WHERE uniqueid = '3.1'")
             try db.execute(sql: "UPDATE usage SET billsec = -100000 WHERE uniqueid = '3.2'")
         }
-        let totals = try store.usageTotals(UsageFilter(accountID: "default"))
+        let totals = try await store.usageTotals(UsageFilter(accountID: "default"))
         #expect(totals.map(\.billsec) == [CallEnd.longestCall])
     }
 
