@@ -12,7 +12,7 @@ SHARED=${SHARED:-../shared}
 DURATION=${DURATION:-8}
 ROUNDS=${ROUNDS:-4}
 LEVEL=${LEVEL:-100}
-: "${BASELINE:?BASELINE=path to the other build's release folder (holding acctcodes)}"
+: "${BASELINE:?set BASELINE to the release folder of the build to compare with}"
 source Benchmarks/setup.sh
 
 start_server() { # name port
