@@ -1,0 +1,52 @@
+import AccountCodes
+import Foundation
+import GRDB
+import Testing
+@testable import Store
+import StoreCore
+
+/// A database left at any earlier schema version opens, upgrades in place and keeps what it held:
+/// an account with its settings, a code, a user and a call with its hangup, written as that
+/// version wrote them (raw SQL in v1's columns, which every later version keeps).
+@Suite struct MigrationTests {
+    static let versions = ["v1-accounts-groups-users-codes-usage", "v2-settings-revision", "v3-usage-without-code-index",
+                           "v4-toll-fraud-defenses"]
+
+    @Test(arguments: versions)
+    func anEarlierSchemaUpgradesInPlaceKeepingItsData(_ version: String) throws {
+        let path = temporaryPath("v-\(version.prefix(2))")
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try Migrations.migrator.migrate(queue, upTo: version)
+            var account = Account(id: "default")
+            account.codeLength = 4
+            account.defaults.allowAccountCodes = true
+            account.defaults.callsRequiringCodes = [.international]
+            let settings = try JSONColumn.encode(account.defaults), plan = try JSONColumn.encode(account.plan)
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO account (id, name, code_length, max_retries, settings, plan) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: ["default", "Acme", 4, 3, settings, plan])
+                try db.execute(sql: "INSERT INTO code (account_id, code, description, active) VALUES ('default', '1234', 'Smith v. Jones', 1)")
+                try db.execute(sql: "INSERT INTO user (account_id, extension, name, enabled, overrides) VALUES ('default', '1001', 'Ann', 1, '{}')")
+                try db.execute(sql: """
+                    INSERT INTO usage (started_at, route, account_id, user, caller_id, dialed, class, asked, result, reason, code,
+                        uniqueid, linkedid, channel, ended_at, disposition, duration, billsec)
+                    VALUES ('2026-11-02 10:00:00.000', 'outbound', 'default', '1001', '1001', '011442079460000', 'international',
+                        'required', 'ACCEPTED', 'code-valid', '1234', '1.1', '1.1', 'SIP/1001-1', '2026-11-02 10:02:00.000', 'ANSWER', 130, 110)
+                    """)
+            }
+        }
+        let store = try AcctcodesStore(path: path)
+        #expect(try store.appliedMigrations().count == Self.versions.count + 1)
+        #expect(try store.account("default")?.name == "Acme")
+        #expect(try store.code(account: "default", code: "1234")?.description == "Smith v. Jones")
+        #expect(try store.callSetup(account: "default", user: "1001", dialed: "011442079460000").callClass == .international)
+        let totals = try store.usageTotals(UsageFilter(accountID: "default"))
+        #expect(totals == [CodeTotal(code: "1234", description: "Smith v. Jones", calls: 1, billsec: 110, billableMinutes: 2)])
+        // And it takes new calls.
+        let entry = UsageEntry(route: "outbound", accountID: "default", user: "1001", callerID: "1001", dialed: "911",
+                               callClass: "emergency", asked: "none", incorrectEntries: 0, result: "EMERGENCY", reason: "emergency",
+                               code: nil, uniqueID: "1.2", linkedID: "1.2", channel: "SIP/1001-2")
+        #expect(try store.applyUsage([.record(entry: entry)]) == [.inserted])
+    }
+}
