@@ -1,10 +1,10 @@
-import StoreCore
 import AGI
 import AccountCodes
 import ArgumentParser
 import Foundation
 import Histogram
 import Store
+import StoreCore
 
 @main
 struct Bench: AsyncParsableCommand {

@@ -1,6 +1,6 @@
-import StoreCore
 import AccountCodes
 import Store
+import StoreCore
 
 extension Admin {
     /// The accounts this principal sees: all for an operator, its own for a scoped token.

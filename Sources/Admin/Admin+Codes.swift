@@ -1,7 +1,7 @@
-import StoreCore
 import AccountCodes
 import Foundation
 import Store
+import StoreCore
 
 extension Admin {
     public func codes(account: String, activeOnly: Bool = false, matching: String? = nil, limit: Int? = nil) async throws(AdminError) -> [AccountCode] {

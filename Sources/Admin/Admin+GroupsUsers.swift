@@ -1,7 +1,7 @@
-import StoreCore
 import AccountCodes
 import Foundation
 import Store
+import StoreCore
 
 extension Admin {
     // MARK: Groups

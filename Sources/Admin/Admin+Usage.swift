@@ -1,7 +1,7 @@
-import StoreCore
 import AccountCodes
 import Foundation
 import Store
+import StoreCore
 
 extension Admin {
     /// One page of the usage log in arrival order; pass the last entry's id for the next.

@@ -1,7 +1,7 @@
-import StoreCore
 import AccountCodes
 import Foundation
 import Store
+import StoreCore
 
 /// The application layer: every admin operation, for the CLI and the HTTP API alike. It checks
 /// the principal's access, lets the store apply the rules, and writes each change's audit record

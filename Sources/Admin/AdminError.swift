@@ -1,6 +1,6 @@
-import StoreCore
 import AccountCodes
 import Store
+import StoreCore
 
 /// Every way an admin operation fails, in one shape for the CLI and the API: what went wrong, in
 /// words an admin can act on, and the field it is about when there is one.

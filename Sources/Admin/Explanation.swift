@@ -1,7 +1,7 @@
-import StoreCore
 import AccountCodes
 import Foundation
 import Store
+import StoreCore
 
 /// What the server would do for a call, and why: `acctcodes explain` and the API's explain.
 public struct Explanation: Sendable, Encodable {

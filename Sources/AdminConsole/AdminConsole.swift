@@ -1,4 +1,3 @@
-import StoreCore
 import Admin
 import Foundation
 import HTTPAPI
@@ -6,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import Store
+import StoreCore
 
 /// The admin console: the seeds' Account Codes pages in a browser, at `/console/`, served by
 /// `serve` beside the API on the same listener and allow-list. Pages are rendered here from the

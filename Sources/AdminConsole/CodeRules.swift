@@ -1,7 +1,7 @@
-import StoreCore
 import AccountCodes
 import Admin
 import Store
+import StoreCore
 
 /// What the console's code fields and the setup guidance need to know of an account: its code
 /// length (fields take exactly that many digits) and whether codes are checked when dialed. Read

@@ -1,9 +1,9 @@
-import StoreCore
 import AccountCodes
 import Admin
 import HTTPAPI
 import Hummingbird
 import Store
+import StoreCore
 
 /// Codes: search, add, edit (description, active, limits), CSV import (all or nothing, every bad
 /// line shown) and export.

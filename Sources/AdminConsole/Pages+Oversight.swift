@@ -1,10 +1,10 @@
-import StoreCore
 import AccountCodes
 import Admin
 import Foundation
 import HTTPAPI
 import Hummingbird
 import Store
+import StoreCore
 
 /// "Test a call" (the explain simulator), lockouts and the audit log.
 extension AdminConsole {

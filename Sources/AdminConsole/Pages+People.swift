@@ -1,10 +1,10 @@
-import StoreCore
 import AccountCodes
 import Admin
 import Foundation
 import HTTPAPI
 import Hummingbird
 import Store
+import StoreCore
 
 /// Settings groups with their call permission; users with a Settings tab (enable, custom
 /// settings beside the value they would inherit, unlock).

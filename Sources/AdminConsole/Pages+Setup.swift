@@ -1,9 +1,9 @@
-import StoreCore
 import AccountCodes
 import Admin
 import HTTPAPI
 import Hummingbird
 import Store
+import StoreCore
 
 /// Account > Account Codes, as the seed words it: code length and max retries the first time,
 /// then the settings, then Save with the question whether to enable every user who does not have

@@ -1,11 +1,11 @@
-import StoreCore
 import AccountCodes
 import Admin
 import Foundation
-import HTTPTypes
 import HTTPAPI
+import HTTPTypes
 import Hummingbird
 import Store
+import StoreCore
 
 extension AdminConsole {
     func addSignIn(_ router: Router<APIContext>) {

@@ -1,12 +1,12 @@
-import StoreCore
 import AccountCodes
 import Admin
 import Foundation
-import HTTPTypes
 import HTTPAPI
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import Store
+import StoreCore
 
 /// The Usage Log: a period and filters, totals per code with charts (what the firm bills from),
 /// the entries a page at a time, and the CSV export of exactly what is filtered.

@@ -1,5 +1,5 @@
-import AccountCodes
 import AGI
+import AccountCodes
 import FastAGIServer
 import Logging
 import StoreCore

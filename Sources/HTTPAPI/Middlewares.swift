@@ -1,4 +1,3 @@
-import StoreCore
 import AccountCodes
 import Admin
 import Foundation
@@ -7,6 +6,7 @@ import Hummingbird
 import Metrics
 import NIOCore
 import Store
+import StoreCore
 import Synchronization
 
 /// Refuses peers outside the allow-list before anything else is read: the API listens on

@@ -1,4 +1,3 @@
-import StoreCore
 import AccountCodes
 import Admin
 import Foundation
@@ -9,6 +8,7 @@ import Metrics
 import NIOCore
 import NIOPosix
 import Store
+import StoreCore
 
 /// The operator's HTTP API: `/api/v1/...` (bearer tokens, checked per request against the
 /// token's role and account), `/api/v1/openapi.json` and `/metrics`.

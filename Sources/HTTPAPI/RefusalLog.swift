@@ -47,7 +47,14 @@ public final class RefusalLog: Sendable {
 
     private let logger: Logger
     private let now: @Sendable () -> Date
-    private let windows = Mutex<[String: Window]>([:])
+    struct Windows {
+        var byAddress: [String: Window] = [:]
+        /// When the windows were last swept for ones that are over: at most once a second, so a
+        /// flood of refusals does not scan thousands of addresses per request.
+        var swept = Date.distantPast
+    }
+
+    private let windows = Mutex(Windows())
 
     public init(logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.logger = logger
@@ -58,18 +65,27 @@ public final class RefusalLog: Sendable {
         Counter(label: "acctcodes_http_refusals_total", dimensions: [("reason", reason.rawValue)]).increment()
         let time = now()
         let address = address ?? "?"
-        let (log, summaries) = windows.withLock { all -> (Bool, [(String, Int)]) in
+        let (log, summaries) = windows.withLock { windows -> (Bool, [(String, Int)]) in
             var summaries: [(String, Int)] = []
             // Close the windows that are over, saying what each left out.
-            for (key, window) in all where time.timeIntervalSince(window.started) >= Self.window {
-                if window.suppressed > 0 { summaries.append((key, window.suppressed)) }
-                all.removeValue(forKey: key)
+            if time.timeIntervalSince(windows.swept) >= 1 {
+                windows.swept = time
+                for (key, window) in windows.byAddress where time.timeIntervalSince(window.started) >= Self.window {
+                    if window.suppressed > 0 { summaries.append((key, window.suppressed)) }
+                    windows.byAddress.removeValue(forKey: key)
+                }
             }
+            let all = windows.byAddress
             let key = all[address] == nil && all.count >= Self.maxAddresses ? Self.overflowAddress : address
             var window = all[key] ?? Window(started: time)
+            if time.timeIntervalSince(window.started) >= Self.window {
+                // Over, but not swept yet: say what it left out, and start a new one.
+                if window.suppressed > 0 { summaries.append((key, window.suppressed)) }
+                window = Window(started: time)
+            }
             let log = window.logged < Self.burst
             if log { window.logged += 1 } else { window.suppressed += 1 }
-            all[key] = window
+            windows.byAddress[key] = window
             return (log, summaries)
         }
         for (key, count) in summaries {

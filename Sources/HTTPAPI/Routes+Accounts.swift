@@ -1,8 +1,8 @@
-import StoreCore
 import AccountCodes
 import Admin
 import Hummingbird
 import Store
+import StoreCore
 
 /// An account as the API shows it: its settings and how many codes it has.
 struct AccountView: Encodable {

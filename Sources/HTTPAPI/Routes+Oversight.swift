@@ -1,9 +1,9 @@
-import StoreCore
 import AccountCodes
 import Admin
 import Foundation
 import Hummingbird
 import Store
+import StoreCore
 
 extension OperatorAPI {
     /// Explain, lockouts and the audit log.

@@ -1,8 +1,8 @@
-import StoreCore
 import AccountCodes
 import Admin
 import Hummingbird
 import Store
+import StoreCore
 
 extension OperatorAPI {
     /// Groups and users.

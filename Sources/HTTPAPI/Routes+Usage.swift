@@ -1,9 +1,9 @@
-import StoreCore
 import AccountCodes
 import Admin
 import Foundation
 import Hummingbird
 import Store
+import StoreCore
 
 /// A page of the usage log; `next` is the `after` of the following page, null at the end.
 struct UsagePage: Encodable {

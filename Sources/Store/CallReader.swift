@@ -1,7 +1,7 @@
-import StoreCore
 import AccountCodes
 internal import GRDB
 internal import GRDBSQLite
+import StoreCore
 
 /// The reads every call makes (the settings revision, the code lookup, a caller's lock) on a read-only
 /// SQLite connection of their own, with the statements prepared once.

@@ -1,6 +1,6 @@
-import StoreCore
 import AccountCodes
 internal import GRDB
+import StoreCore
 
 /// CSV import and export of codes: `code,description,active,users,groups,level,valid_from,valid_until`.
 /// A file with only the first three columns (an earlier version's export) imports too.

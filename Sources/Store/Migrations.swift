@@ -1,6 +1,6 @@
-import StoreCore
 import AccountCodes
 internal import GRDB
+import StoreCore
 
 /// Schema versions. Never edit a shipped migration: add the next one.
 enum Migrations {

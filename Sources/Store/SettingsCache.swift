@@ -1,5 +1,5 @@
-import StoreCore
 import AccountCodes
+import StoreCore
 import Synchronization
 
 /// Decoded accounts, users and groups, kept while the settings revision (bumped by triggers on

@@ -1,5 +1,5 @@
-import StoreCore
 import Foundation
+import StoreCore
 
 /// Dates as GRDB stores them (`yyyy-MM-dd HH:mm:ss.SSS`, UTC, to the nearest millisecond), written
 /// without a `DateFormatter`: formatting through ICU cost ~4 us an entry on the usage-log path.

@@ -1,7 +1,7 @@
-import StoreCore
 import AccountCodes
 import Foundation
 internal import GRDB
+import StoreCore
 
 extension AcctcodesStore {
     /// The setup of one call: the rules (`CallSetup.resolve`, in AccountCodes) over this store's

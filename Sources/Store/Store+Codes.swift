@@ -1,6 +1,6 @@
-import StoreCore
 import AccountCodes
 internal import GRDB
+import StoreCore
 
 extension AcctcodesStore {
     public func addCode(_ code: AccountCode, audit: AuditRecord? = nil) throws(StoreError) {

@@ -1,6 +1,6 @@
-import StoreCore
 import AccountCodes
 internal import GRDB
+import StoreCore
 
 extension AcctcodesStore {
     // MARK: Groups

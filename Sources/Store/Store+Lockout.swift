@@ -1,7 +1,7 @@
-import StoreCore
 import AccountCodes
 import Foundation
 internal import GRDB
+import StoreCore
 
 /// Incorrect entries and locks. The facts live here; `LockoutPolicy` decides.
 extension AcctcodesStore {

@@ -1,6 +1,6 @@
-import StoreCore
 import Foundation
 internal import GRDB
+import StoreCore
 
 
 extension AcctcodesStore {

@@ -1,7 +1,7 @@
-import StoreCore
 import AccountCodes
 import Foundation
 internal import GRDB
+import StoreCore
 
 extension AcctcodesStore {
     public func usage(_ filter: UsageFilter) throws(StoreError) -> [UsageEntry] {

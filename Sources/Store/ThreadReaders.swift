@@ -1,6 +1,6 @@
-import StoreCore
 import Foundation
 internal import GRDB
+import StoreCore
 import Synchronization
 
 /// Read-only connections for each thread that makes per-call reads (the server's event loops):

@@ -1,7 +1,7 @@
-import StoreCore
 import AccountCodes
 import Foundation
 internal import GRDB
+import StoreCore
 
 /// CSV import and export of users: `extension,name,group,enabled`.
 extension AcctcodesStore {

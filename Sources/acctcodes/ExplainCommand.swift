@@ -1,9 +1,9 @@
-import StoreCore
 import AccountCodes
-import ArgumentParser
 import Admin
+import ArgumentParser
 import Foundation
 import Store
+import StoreCore
 
 struct ExplainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

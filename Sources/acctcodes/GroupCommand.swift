@@ -1,8 +1,8 @@
-import StoreCore
 import AccountCodes
 import Admin
 import ArgumentParser
 import Store
+import StoreCore
 
 struct GroupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,9 +1,9 @@
-import StoreCore
 import AccountCodes
 import Admin
 import ArgumentParser
 import Foundation
 import Store
+import StoreCore
 
 struct LockoutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

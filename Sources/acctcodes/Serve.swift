@@ -1,4 +1,3 @@
-import StoreCore
 import AccountCodes
 import AdminConsole
 import ArgumentParser
@@ -13,6 +12,7 @@ import NIOPosix
 import Prometheus
 import ServiceLifecycle
 import Store
+import StoreCore
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

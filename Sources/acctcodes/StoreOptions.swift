@@ -1,9 +1,9 @@
-import StoreCore
 import AccountCodes
 import Admin
 import ArgumentParser
 import Foundation
 import Store
+import StoreCore
 
 /// Where the database is and which account a command works on.
 struct StoreOptions: ParsableArguments {

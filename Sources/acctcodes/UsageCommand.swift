@@ -1,8 +1,8 @@
-import StoreCore
 import Admin
 import ArgumentParser
 import Foundation
 import Store
+import StoreCore
 
 struct UsageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
-import StoreCore
 import FakeAsterisk
 import Foundation
+import StoreCore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

@@ -1,7 +1,7 @@
-import StoreCore
 import FakeAsterisk
 import Foundation
 import Store
+import StoreCore
 import TestSupport
 import Testing
 

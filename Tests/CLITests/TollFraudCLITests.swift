@@ -1,6 +1,6 @@
-import StoreCore
 import Foundation
 import Store
+import StoreCore
 import Testing
 
 @Suite struct TollFraudCLITests {

@@ -1,8 +1,8 @@
-import StoreCore
 import AccountCodes
 import FakeAsterisk
 import Foundation
 import Store
+import StoreCore
 import Testing
 
 @Suite struct FailureFlowTests {

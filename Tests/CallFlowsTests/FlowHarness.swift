@@ -1,4 +1,3 @@
-import StoreCore
 import AccountCodes
 import CallFlows
 import FakeAsterisk
@@ -7,6 +6,7 @@ import Foundation
 import Logging
 import MemoryStore
 import Store
+import StoreCore
 import Synchronization
 import TestSupport
 import Testing

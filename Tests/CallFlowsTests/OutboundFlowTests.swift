@@ -1,7 +1,7 @@
-import StoreCore
 import AccountCodes
 import FakeAsterisk
 import Store
+import StoreCore
 import Testing
 
 /// Every row of the decision table and every outcome, end to end over TCP, with the usage log after each.

@@ -1,7 +1,7 @@
-import StoreCore
 import AccountCodes
 import FakeAsterisk
 import Store
+import StoreCore
 import Testing
 
 /// What a real Asterisk 20 did that the fake once hid: the `#` after a full-length code, the tag's

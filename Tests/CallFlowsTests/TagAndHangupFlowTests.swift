@@ -1,6 +1,6 @@
-import StoreCore
 import FakeAsterisk
 import Store
+import StoreCore
 import Testing
 
 @Suite struct TagAndHangupFlowTests {

@@ -1,9 +1,9 @@
-import StoreCore
 import AccountCodes
 import CallFlows
 import FakeAsterisk
 import Foundation
 import Store
+import StoreCore
 import TestSupport
 import Testing
 

@@ -1,4 +1,3 @@
-import StoreCore
 import AccountCodes
 import Admin
 import Foundation
@@ -9,6 +8,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Store
+import StoreCore
 
 /// A store with two accounts and a token of each role, and the API over it in Hummingbird's
 /// router test mode (no socket).

@@ -1,10 +1,10 @@
-import StoreCore
 import AccountCodes
 import Foundation
 import HTTPAPI
 import HTTPTypes
 import Logging
 import Store
+import StoreCore
 import Testing
 
 @Suite struct EndpointTests {

@@ -1,4 +1,3 @@
-import StoreCore
 import AccountCodes
 import Foundation
 import HTTPAPI
@@ -7,6 +6,7 @@ import HummingbirdTesting
 import Logging
 import ServiceLifecycle
 import Store
+import StoreCore
 import Synchronization
 import Testing
 #if canImport(Glibc)

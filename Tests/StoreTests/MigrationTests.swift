@@ -1,9 +1,9 @@
 import AccountCodes
 import Foundation
 import GRDB
-import Testing
 @testable import Store
 import StoreCore
+import Testing
 
 /// A database left at any earlier schema version opens, upgrades in place and keeps what it held:
 /// an account with its settings, a code, a user and a call with its hangup, written as that

@@ -1,10 +1,10 @@
 import AccountCodes
 import Foundation
+@testable import Store
+import StoreCore
 import Synchronization
 import TestSupport
 import Testing
-@testable import Store
-import StoreCore
 
 func temporaryPath(_ name: String = "store") -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-tests-\(UUID().uuidString)")

@@ -1,8 +1,8 @@
 import AccountCodes
 import Foundation
-import Testing
 @testable import Store
 import StoreCore
+import Testing
 
 @Suite struct TollFraudStoreTests {
     /// Locks are in the store: another server on the same database sees them, and so does a

@@ -1,9 +1,9 @@
 import AccountCodes
 import Foundation
 import GRDB
-import Testing
 @testable import Store
 import StoreCore
+import Testing
 
 @Suite struct UsageLogTests {
     /// Calls start 10 minutes before now: a hangup cannot bill more than the call's age.
