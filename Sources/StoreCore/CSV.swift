@@ -10,6 +10,11 @@ public enum CSV {
         public var line: Int
         public var message: String
         public var description: String { "line \(line): \(message)" }
+
+        public init(line: Int, message: String) {
+            self.line = line
+            self.message = message
+        }
     }
 
     public static func parse(_ text: String) throws(ParseError) -> [Row] {
@@ -140,5 +145,4 @@ public enum CSV {
     private static let lineFeed = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
 }
 
-import StoreCore
 import Foundation
