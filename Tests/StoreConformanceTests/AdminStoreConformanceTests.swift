@@ -1,0 +1,132 @@
+import AccountCodes
+import Foundation
+import Store
+import StoreCore
+import Testing
+
+/// What every store's admin port must do, through the port alone (`any AdminStore`). SQLite is
+/// the one adapter with an admin port so far; the next backend adds its case to `AdminBackend`.
+@Suite struct AdminStoreConformanceTests {
+    enum AdminBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+        case sqlite
+        var testDescription: String { rawValue }
+
+        func make() throws -> any AdminStore {
+            switch self {
+            case .sqlite:
+                try AcctcodesStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("admin-\(UUID().uuidString).sqlite").path)
+            }
+        }
+    }
+
+    static func account() -> Account {
+        var account = Account(id: "acme")
+        account.codeLength = 4
+        account.defaults.allowAccountCodes = true
+        return account
+    }
+
+    static func audit(_ action: String) -> AuditRecord {
+        AuditRecord(actor: "test", accountID: "acme", action: action, target: action)
+    }
+
+    @Test(arguments: AdminBackend.allCases)
+    func theSettingsRulesHoldAgainstWhatIsStored(_ backend: AdminBackend) async throws {
+        let store = try backend.make()
+        _ = try await store.saveAccount(Self.account(), enableAllUsers: false, audit: Self.audit("account.save"))
+        var changed = Self.account()
+        changed.codeLength = 5
+        await #expect(throws: StoreError.rule(.codeLengthLocked(current: 4))) {
+            _ = try await store.saveAccount(changed, enableAllUsers: false, audit: Self.audit("account.save"))
+        }
+        changed = Self.account()
+        changed.defaults.validateWhenDialed = true
+        await #expect(throws: StoreError.rule(.validationWithoutCodes)) {
+            _ = try await store.saveAccount(changed, enableAllUsers: false, audit: nil)
+        }
+        await #expect(throws: StoreError.rule(.badCode("123", expectedLength: 4))) {
+            try await store.addCode(AccountCode(accountID: "acme", code: "123"), audit: nil)
+        }
+        try await store.addCode(AccountCode(accountID: "acme", code: "1234", description: "Smith"), audit: Self.audit("code.add"))
+        await #expect(throws: StoreError.alreadyExists("code 1234")) {
+            try await store.addCode(AccountCode(accountID: "acme", code: "1234"), audit: nil)
+        }
+        _ = try await store.saveAccount(changed, enableAllUsers: false, audit: nil)
+        // The last code cannot go while validation needs one; a refused change leaves no audit record.
+        await #expect(throws: StoreError.rule(.validationWithoutCodes)) {
+            try await store.removeCode(account: "acme", code: "1234", audit: Self.audit("code.remove"))
+        }
+        #expect(try await store.code(account: "acme", code: "1234")?.description == "Smith")
+        let actions = try await store.audit(AuditFilter(accountID: "acme")).map(\.action)
+        #expect(actions == ["code.add", "account.save"], "\(actions)")
+    }
+
+    @Test(arguments: AdminBackend.allCases)
+    func importsAreAllOrNothingAgainstTheStore(_ backend: AdminBackend) async throws {
+        let store = try backend.make()
+        _ = try await store.saveAccount(Self.account(), enableAllUsers: false, audit: nil)
+        var limited = AccountCode(accountID: "acme", code: "1234", description: "old")
+        limited.users = ["1001"]
+        try await store.addCode(limited, audit: nil)
+        await #expect(throws: StoreError.importRejected(["line 3: code \"12\" must be exactly 4 digits"])) {
+            _ = try await store.importCodes(account: "acme", csv: "code,description,active\n5678,new,1\n12,short,1\n", audit: nil)
+        }
+        #expect(try await store.codeCount(account: "acme") == 1)
+        let summary = try await store.importCodes(account: "acme", csv: "code,description,active\n1234,renamed,1\n5678,new,1\n",
+                                                  audit: Self.audit("code.import"))
+        #expect(summary == ImportSummary(added: 1, updated: 1))
+        let kept = try await store.code(account: "acme", code: "1234")
+        #expect(kept?.description == "renamed" && kept?.users == ["1001"], "a short file keeps the stored limits")
+        await #expect(throws: StoreError.importRejected(["line 2: group \"sales\" does not exist (acctcodes group add sales)"])) {
+            _ = try await store.importUsers(account: "acme", csv: "extension,name,group,enabled\n1001,Ann,sales,1\n", audit: nil)
+        }
+        try await store.saveGroup(SettingsGroup(accountID: "acme", name: "sales"), create: true, audit: nil)
+        #expect(try await store.importUsers(account: "acme", csv: "extension,name,group,enabled\n1001,Ann,sales,1\n", audit: nil)
+            == ImportSummary(added: 1, updated: 0))
+        #expect(try await store.user(account: "acme", extension: "1001")?.group == "sales")
+        // Removing the group takes its users out of it.
+        #expect(try await store.removeGroup(account: "acme", name: "sales", audit: nil) == 1)
+        #expect(try await store.user(account: "acme", extension: "1001")?.group == nil)
+    }
+
+    @Test(arguments: AdminBackend.allCases)
+    func tokensAreFoundByHashUntilRevoked(_ backend: AdminBackend) async throws {
+        let store = try backend.make()
+        let token = StoredToken(id: "abc123", name: "portal", role: "account-admin", accountID: "acme", hash: "h-1")
+        try await store.addToken(token, audit: nil)
+        #expect(try await store.token(hash: "h-1")?.id == "abc123")
+        #expect(try await store.token(hash: "h-2") == nil)
+        #expect(try await store.revokeToken(id: "abc123", audit: nil))
+        #expect(try await store.revokeToken(id: "abc123", audit: nil) == false)
+        #expect(try await store.tokens().first?.revokedAt != nil)
+    }
+
+    @Test(arguments: AdminBackend.allCases)
+    func theUsageLogReadsBothWaysWithItsTotals(_ backend: AdminBackend) async throws {
+        let store = try backend.make()
+        _ = try await store.saveAccount(Self.account(), enableAllUsers: false, audit: nil)
+        try await store.addCode(AccountCode(accountID: "acme", code: "1234", description: "Smith"), audit: nil)
+        guard let usage = store as? any UsageStore else { Issue.record("an admin store that is not a usage store"); return }
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let operations = (1...5).map { i in
+            UsageOperation.record(entry: UsageEntry(startedAt: start.addingTimeInterval(Double(i)), route: "outbound", accountID: "acme",
+                                                    user: "1001", callerID: "1001", dialed: "011442079460000", callClass: "international",
+                                                    asked: "required", incorrectEntries: 0, result: "ACCEPTED", reason: "code-accepted",
+                                                    code: i == 5 ? "9999" : "1234", uniqueID: "u\(i)", linkedID: "u\(i)", channel: "SIP/1001-1"))
+        }
+        _ = try usage.applyUsage(operations, replaying: false)
+        let filter = UsageFilter(accountID: "acme")
+        let oldest = try await store.usagePage(filter, afterID: nil, limit: 2)
+        #expect(oldest.map(\.uniqueID) == ["u1", "u2"])
+        let newest = try await store.usagePageNewestFirst(filter, beforeID: nil, limit: 2)
+        #expect(newest.map(\.uniqueID) == ["u5", "u4"])
+        #expect(try await store.usagePageNewestFirst(filter, beforeID: newest.last?.id, limit: 2).map(\.uniqueID) == ["u3", "u2"])
+        let totals = try await store.usageTotals(filter)
+        #expect(totals.map(\.code) == ["1234", "9999"])
+        #expect(totals.map(\.listed) == [true, false])
+        #expect(try await store.listedCodes(account: "acme", among: ["1234", "9999"]) == ["1234"])
+        let page = try await store.usageCSVPage(filter, afterID: nil, limit: 10)
+        #expect(page.count == 5)
+        #expect(try await store.usagePage(UsageFilter(accountID: "other"), afterID: nil, limit: 10).isEmpty)
+    }
+}
