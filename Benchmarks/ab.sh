@@ -32,13 +32,8 @@ for round in $(seq 1 "$ROUNDS"); do
   for name in A B nio-floor floor; do
     port=$((port + 1))
     start_server "$name" "$port"
-    ticks0=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
-    out=$("$work/agiload" 127.0.0.1 "$port" outbound "$LEVEL" "$DURATION" "$code" 1001 011442079460000)
-    ticks1=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
+    read -r sps _ cpu < <(measure "$port" "$LEVEL")
     kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true
-    sps=$(sed -n 's/.*: \([0-9]*\) sessions\/s.*/\1/p' <<<"$out")
-    done_sessions=$(sed -n 's/^sessions \([0-9]*\) .*/\1/p' <<<"$out")
-    cpu=$(( done_sessions > 0 ? (ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / done_sessions : 0 ))
     echo "round $round $name: $sps sessions/s, $cpu µs CPU a session" >&2
     runs_sps[$name]="${runs_sps[$name]:-} $sps"
     runs_cpu[$name]="${runs_cpu[$name]:-} $cpu"

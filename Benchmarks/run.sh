@@ -35,16 +35,9 @@ for level in $LEVELS; do
   for name in acctcodes floor nio-floor panoramisk; do
     port=$((port + 1))
     start_server "$name" "$port"
-    ticks0=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
-    out=$("$work/agiload" 127.0.0.1 "$port" outbound "$level" "$DURATION" "$code" 1001 011442079460000)
-    ticks1=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
+    echo -n "[$name @ $level] " >&2
+    read -r sps[$name,$level] p99[$name,$level] cpu[$name,$level] < <(measure "$port" "$level")
     stop_server
-    echo "[$name @ $level] $out" | tr '\n' ' ' >&2; echo >&2
-    sps[$name,$level]=$(sed -n 's/.*: \([0-9]*\) sessions\/s.*/\1/p' <<<"$out")
-    p99[$name,$level]=$(sed -n 's/.*p99 \([0-9]*\) p999.*/\1/p' <<<"$out")
-    done_sessions=$(sed -n 's/^sessions \([0-9]*\) .*/\1/p' <<<"$out")
-    # Server CPU (user + system, from /proc) per completed session, in microseconds.
-    cpu[$name,$level]=$(( done_sessions > 0 ? (ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / done_sessions : 0 ))
   done
 done
 
