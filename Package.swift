@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["StoreCore", "Store", "AccountCodes", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CallFlowsTests", dependencies: ["CallFlows", "FakeAsterisk", "TestSupport", "StoreCore", "Store", "MemoryStore", "AccountCodes", "FastAGIServer", logging]),
         .testTarget(name: "AdminTests", dependencies: ["Admin", "StoreCore", "Store", "AccountCodes", "TestSupport"]),
-        .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "AdminConsole", "Admin", "StoreCore", "Store", "AccountCodes", "TestSupport",
+        .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "AdminConsole", "Admin", "StoreCore", "Store", "MemoryStore", "AccountCodes", "TestSupport",
                                                          .product(name: "Hummingbird", package: "hummingbird"),
                                                          .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                          .product(name: "Prometheus", package: "swift-prometheus")]),

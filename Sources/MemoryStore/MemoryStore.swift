@@ -51,6 +51,8 @@ public final class MemoryStore: CallStore, UsageStore, Sendable {
         var failures: [(key: Key, at: Double)] = []
         var usage: [UsageEntry] = []
         var nextID: Int64 = 1
+        var tokens: [StoredToken] = []
+        var audit: [AuditRecord] = []
     }
 
     public let shared: Shared
@@ -70,7 +72,7 @@ public final class MemoryStore: CallStore, UsageStore, Sendable {
 
     // MARK: Faults
 
-    private func beforeRead() throws(StoreError) {
+    func beforeRead() throws(StoreError) {
         let faults = self.faults
         if let delay = faults.delay { Thread.sleep(forTimeInterval: Self.seconds(delay)) }
         if faults.failingReads { throw .database("reads are failing (memory store fault)") }
@@ -83,7 +85,7 @@ public final class MemoryStore: CallStore, UsageStore, Sendable {
         if faults.diskFull { throw .database("database or disk is full (memory store fault)") }
     }
 
-    private func beforeWriteAsync() async throws(StoreError) {
+    func beforeWriteAsync() async throws(StoreError) {
         if let delay = faults.delay { try? await Task.sleep(for: delay) }
         var faults = self.faults
         faults.delay = nil

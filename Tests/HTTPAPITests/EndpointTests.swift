@@ -1,8 +1,12 @@
 import AccountCodes
+import Admin
 import Foundation
 import HTTPAPI
 import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Logging
+import MemoryStore
 import Store
 import StoreCore
 import Testing
@@ -230,6 +234,33 @@ import Testing
             }
             let code = (schemas["Code"]?["properties"] as? [String: [String: Any]])?["code"]
             #expect(code?["pattern"] as? String == "^[0-9]{3,7}$")
+        }
+    }
+}
+
+/// The API and the admin layer over the memory store: nothing above the admin port knows SQLite.
+@Suite struct AnyStoreTests {
+    @Test func theAPIServesFromTheMemoryStore() async throws {
+        let store = MemoryStore()
+        let cli = Admin(store: store, principal: .commandLine(user: "test"))
+        var account = Account(id: "acme")
+        account.codeLength = 4
+        _ = try await cli.saveAccount(account, enableAllUsers: false)
+        let token = try await cli.createToken(name: "portal", role: .accountAdmin, account: "acme").token
+        var configuration = OperatorAPI.Configuration()
+        configuration.allowList = nil
+        let api = OperatorAPI(store: store, configuration: configuration, logger: Logger(label: "test"))
+        try await Application(router: api.router().router).test(.router) { client in
+            let added = try await client.call(.post, "/api/v1/accounts/acme/codes", token: token, body: #"{"code":"1234","description":"Smith"}"#)
+            #expect(added.status == .created)
+            let imported = try await client.call(.post, "/api/v1/accounts/acme/codes.csv", token: token,
+                                                 body: "code,description,active\n5678,Jones,1\n", contentType: "text/csv")
+            #expect(imported.object?["added"] as? Int == 1)
+            let codes = try await client.call(.get, "/api/v1/accounts/acme/codes", token: token)
+            #expect(codes.array?.compactMap { $0["code"] as? String } == ["1234", "5678"])
+            #expect(try await client.call(.get, "/api/v1/accounts/acme/codes/0000", token: token).status == .notFound)
+            let audit = try await client.call(.get, "/api/v1/accounts/acme/audit", token: token)
+            #expect(audit.array?.compactMap { $0["action"] as? String }.prefix(2) == ["code.import", "code.add"])
         }
     }
 }

@@ -1,20 +1,23 @@
 import AccountCodes
 import Foundation
+import MemoryStore
 import Store
 import StoreCore
 import Testing
 
-/// What every store's admin port must do, through the port alone (`any AdminStore`). SQLite is
-/// the one adapter with an admin port so far; the next backend adds its case to `AdminBackend`.
+/// What every store's admin port must do, through the port alone (`any AdminStore`), on SQLite
+/// and in memory; the next backend adds its case to `AdminBackend`.
 @Suite struct AdminStoreConformanceTests {
     enum AdminBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
-        case sqlite
+        case sqlite, memory
         var testDescription: String { rawValue }
 
         func make() throws -> any AdminStore {
             switch self {
             case .sqlite:
                 try AcctcodesStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("admin-\(UUID().uuidString).sqlite").path)
+            case .memory:
+                MemoryStore()
             }
         }
     }
@@ -98,6 +101,8 @@ import Testing
         #expect(try await store.token(hash: "h-2") == nil)
         #expect(try await store.revokeToken(id: "abc123", audit: nil))
         #expect(try await store.revokeToken(id: "abc123", audit: nil) == false)
+        #expect(try await store.token(hash: "h-1") == nil, "a revoked token is not found")
+        await #expect(throws: StoreError.notFound("token \"nope\"")) { _ = try await store.revokeToken(id: "nope", audit: nil) }
         #expect(try await store.tokens().first?.revokedAt != nil)
     }
 

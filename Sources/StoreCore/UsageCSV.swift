@@ -1,5 +1,4 @@
 import Foundation
-import StoreCore
 
 /// The usage log as CSV, one format for the CLI's export and the API's streamed one.
 public enum UsageCSV {

@@ -1,15 +1,14 @@
 import Foundation
-import StoreCore
 
 /// Dates as GRDB stores them (`yyyy-MM-dd HH:mm:ss.SSS`, UTC, to the nearest millisecond), written
 /// without a `DateFormatter`: formatting through ICU cost ~4 us an entry on the usage-log path.
 /// GRDB reads these back as `Date` like its own.
-enum StorageDate {
-    static func string(_ date: Date) -> String { format(date, iso: false) }
+public enum StorageDate {
+    public static func string(_ date: Date) -> String { format(date, iso: false) }
 
     /// `yyyy-MM-ddTHH:mm:ssZ`, as exports write times: ICU's ISO 8601 formatter cost more than
     /// the rest of a usage row's CSV line. The same seconds as `string`, without the milliseconds.
-    static func iso8601(_ date: Date) -> String { format(date, iso: true) }
+    public static func iso8601(_ date: Date) -> String { format(date, iso: true) }
 
     private static func format(_ date: Date, iso: Bool) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
