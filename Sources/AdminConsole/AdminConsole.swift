@@ -223,12 +223,6 @@ struct Visit: Sendable {
 
     /// The `{account}` of the path (the router matched it).
     var account: String { request.uri.path.split(separator: "/").dropFirst(2).first.map(String.init) ?? "" }
-
-    /// Runs admin operations as this visitor (the store's adapter keeps its blocking work off
-    /// the event loops and the cooperative pool).
-    func run<T: Sendable>(_ body: (Admin) async throws -> T) async throws -> T {
-        try await body(admin)
-    }
 }
 
 extension Notice {

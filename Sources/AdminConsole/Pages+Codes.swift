@@ -14,9 +14,8 @@ extension AdminConsole {
     func addCodes(_ router: Router<APIContext>) {
         screen(router, "/console/a/:account/codes", render: { visit, notice in
             let query = visit.query("q")
-            let (codes, rules) = try await visit.run { [a = visit.account] admin in
-                (try await admin.codes(account: a, matching: query, limit: Self.codeListLimit + 1), await CodeRules.read(admin, account: a))
-            }
+            let codes = try await visit.admin.codes(account: visit.account, matching: query, limit: Self.codeListLimit + 1)
+            let rules = await CodeRules.read(visit.admin, account: visit.account)
             return Self.codesPage(visit, codes, rules: rules, query: query, notice: notice)
         }, change: { visit, form in
             let account = visit.account
@@ -25,26 +24,25 @@ extension AdminConsole {
                 guard !csv.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     throw AdminError(.invalid, "choose a CSV file or paste its lines", field: "csv")
                 }
-                _ = try await visit.run { try await $0.importCodes(account: account, csv: csv) }
+                _ = try await visit.admin.importCodes(account: account, csv: csv)
                 return Self.redirect("/console/a/\(account)/codes?done=imported")
             }
             guard let number = form.text("code") else { throw AdminError(.invalid, "enter the code's digits", field: "code") }
             let code = AccountCode(accountID: account, code: number, description: form.text("description") ?? "")
-            try await visit.run { try await $0.addCode(code) }
+            try await visit.admin.addCode(code)
             return Self.redirect("/console/a/\(account)/codes?done=added")
         })
         file(router, "/console/a/:account/codes.csv", title: "Codes") { visit in
-            let csv = try await visit.run { [a = visit.account] in try await $0.exportCodes(account: a) }
+            let csv = try await visit.admin.exportCodes(account: visit.account)
             return ("codes-\(visit.account).csv", ResponseBody(byteBuffer: ByteBuffer(string: csv)))
         }
         screen(router, "/console/a/:account/codes/:code", render: { visit, notice in
-            let (code, groups) = try await visit.run { [a = visit.account, c = Self.segment(visit, 4)] admin in
-                await (try admin.code(account: a, code: c), (try? admin.groups(account: a)) ?? [])
-            }
+            let code = try await visit.admin.code(account: visit.account, code: Self.segment(visit, 4))
+            let groups = (try? await visit.admin.groups(account: visit.account)) ?? []
             return Self.codePage(visit, code, groups: groups, notice: notice)
         }, change: { visit, form in
             let account = visit.account, number = Self.segment(visit, 4)
-            var code = try await visit.run { try await $0.code(account: account, code: number) }
+            var code = try await visit.admin.code(account: account, code: number)
             if form.value("do") == "deactivate" {
                 code.active = false
             } else {
@@ -57,7 +55,7 @@ extension AdminConsole {
                 code.validUntil = form.text("validUntil")
             }
             let saved = code
-            try await visit.run { try await $0.updateCode(saved) }
+            try await visit.admin.updateCode(saved)
             return Self.redirect("/console/a/\(account)/codes/\(number)?done=\(form.value("do") == "deactivate" ? "deactivated" : "saved")")
         })
     }

@@ -15,23 +15,23 @@ extension AdminConsole {
                 return Self.testPage(visit, nil, notice: notice)
             }
             let request = Admin.ExplainRequest(account: visit.account, user: user, dialed: number, code: visit.query("code"))
-            let explanation = try await visit.run { try await $0.explain(request) }
+            let explanation = try await visit.admin.explain(request)
             return Self.testPage(visit, explanation, notice: notice)
         })
         screen(router, "/console/a/:account/lockouts", render: { visit, notice in
-            let locks = try await visit.run { [a = visit.account] in try await $0.lockouts(account: a) }
+            let locks = try await visit.admin.lockouts(account: visit.account)
             return Self.lockoutsPage(visit, locks, notice: notice)
         }, change: { visit, form in
             guard let key = form.value("subject"), let subject = LockSubject(key: key) else {
                 throw AdminError(.invalid, "no such lockout", field: "subject")
             }
             let account = visit.account
-            _ = try await visit.run { try await $0.unlock(account: account, subject: subject) }
+            _ = try await visit.admin.unlock(account: account, subject: subject)
             return Self.redirect("/console/a/\(account)/lockouts?done=unlocked")
         })
         screen(router, "/console/a/:account/audit", render: { visit, notice in
             let before = visit.query("before").flatMap { Int64($0) }
-            let records = try await visit.run { [a = visit.account] in try await $0.audit(account: a, beforeID: before, limit: 51) }
+            let records = try await visit.admin.audit(account: visit.account, beforeID: before, limit: 51)
             return Self.auditPage(visit, records, notice: notice)
         })
     }

@@ -11,7 +11,7 @@ import StoreCore
 extension AdminConsole {
     func addPeople(_ router: Router<APIContext>) {
         screen(router, "/console/a/:account/groups", render: { visit, notice in
-            let groups = try await visit.run { [a = visit.account] in try await $0.groups(account: a) }
+            let groups = try await visit.admin.groups(account: visit.account)
             return Self.groupsPage(visit, groups, notice)
         }, change: { visit, form in
             guard let name = form.text("name") else { throw AdminError(.invalid, "give the group a name", field: "name") }
@@ -19,15 +19,15 @@ extension AdminConsole {
                 throw AdminError(.invalid, "choose a call permission", field: "permission")
             }
             let account = visit.account
-            let existing = try await visit.run { try await $0.groups(account: account) }.first { $0.name == name }
+            let existing = try await visit.admin.groups(account: account).first { $0.name == name }
             var group = existing ?? SettingsGroup(accountID: account, name: name)
             group.permission = permission
             let saved = group
-            try await visit.run { try await $0.saveGroup(saved, create: existing == nil) }
+            try await visit.admin.saveGroup(saved, create: existing == nil)
             return Self.redirect("/console/a/\(account)/groups?done=saved")
         })
         screen(router, "/console/a/:account/users", render: { visit, notice in
-            let users = try await visit.run { [a = visit.account] in try await $0.users(account: a) }
+            let users = try await visit.admin.users(account: visit.account)
             let rows = users.map { user -> [HTML] in
                 ["<a href=\"/console/a/\(user.accountID)/users/\(user.extensionNumber)\">\(user.extensionNumber)</a>", "\(user.name)",
                  "\(user.group ?? "—")", "\(user.enabled ? "enabled" : "off")",
@@ -38,23 +38,23 @@ extension AdminConsole {
                                             empty: "No users yet: add them with the CLI, the API or a CSV import."))
         })
         screen(router, "/console/a/:account/users/:ext", render: { visit, notice in
-            let (account, user, groups, locked) = try await visit.run { [a = visit.account, ext = Self.segment(visit, 4)] admin in
-                await (try admin.account(a), try admin.user(account: a, extension: ext), try admin.groups(account: a),
-                 try admin.lockouts(account: a).first { $0.subject == LockSubject.user(ext).key })
-            }
+            let (admin, id, ext) = (visit.admin, visit.account, Self.segment(visit, 4))
+            let account = try await admin.account(id), user = try await admin.user(account: id, extension: ext)
+            let groups = try await admin.groups(account: id)
+            let locked = try await admin.lockouts(account: id).first { $0.subject == LockSubject.user(ext).key }
             return Self.userPage(visit, account: account, user: user, groups: groups, locked: locked, notice: notice)
         }, change: { visit, form in
             let account = visit.account, ext = Self.segment(visit, 4)
             if form.value("do") == "unlock" {
-                try await visit.run { _ = try await $0.unlock(account: account, subject: .user(ext)) }
+                _ = try await visit.admin.unlock(account: account, subject: .user(ext))
                 return Self.redirect("/console/a/\(account)/users/\(ext)?done=unlocked")
             }
-            var user = try await visit.run { try await $0.user(account: account, extension: ext) }
+            var user = try await visit.admin.user(account: account, extension: ext)
             user.enabled = form.isOn("enabled")
             user.group = form.text("group")
             user.overrides = try Self.overrides(form)
             let saved = user
-            try await visit.run { try await $0.saveUser(saved, create: false) }
+            try await visit.admin.saveUser(saved, create: false)
             return Self.redirect("/console/a/\(account)/users/\(ext)?done=saved")
         })
     }

@@ -12,24 +12,24 @@ extension AdminConsole {
     func addSetup(_ router: Router<APIContext>) {
         let path = "/console/a/:account/setup"
         screen(router, path, render: { visit, notice in
-            let account = try await visit.run { [a = visit.account] in try await $0.accountToEdit(a) }
+            let account = try await visit.admin.accountToEdit(visit.account)
             guard account.codeLength != nil else { return Self.firstUsePage(visit, account, notice) }
-            let codes = try await visit.run { [a = visit.account] in try await $0.codeCount(account: a) }
+            let codes = try await visit.admin.codeCount(account: visit.account)
             return Self.settingsPage(visit, account, codes: codes, notice: notice)
         }, change: { visit, form in
-            var account = try await visit.run { [a = visit.account] in try await $0.accountToEdit(a) }
+            var account = try await visit.admin.accountToEdit(visit.account)
             switch form.value("step") {
             case "first-use":
                 account.codeLength = try Self.number(form, "codeLength", in: SettingsRules.codeLengths, "Account code length")
                 account.maxRetries = try Self.number(form, "maxRetries", in: SettingsRules.maxRetries, "Max retries to validate code")
                 let saved = account
-                _ = try await visit.run { try await $0.saveAccount(saved, enableAllUsers: false) }
+                _ = try await visit.admin.saveAccount(saved, enableAllUsers: false)
                 return Self.redirect("/console/a/\(account.id)/setup?done=setup")
             case "validate":
                 // The offer on the Codes and Account Codes pages: validation on, nothing else changed.
                 account.defaults.validateWhenDialed = true
                 let saved = account
-                _ = try await visit.run { try await $0.saveAccount(saved, enableAllUsers: false) }
+                _ = try await visit.admin.saveAccount(saved, enableAllUsers: false)
                 return Self.redirect("/console/a/\(account.id)/setup?done=validating")
             default:
                 let stored = account
@@ -38,7 +38,7 @@ extension AdminConsole {
                 guard let answer = form.value("enableAllUsers") else {
                     // The account's rules, checked before the question so a refused setting is said
                     // at once (the save checks them again in its transaction).
-                    let codes = try await visit.run { [a = account.id] in try await $0.codeCount(account: a) }
+                    let codes = try await visit.admin.codeCount(account: account.id)
                     do throws(RuleViolation) {
                         try SettingsRules.check(account: account, previous: stored, hasCodes: codes > 0)
                     } catch {
@@ -47,7 +47,7 @@ extension AdminConsole {
                     return try Self.html(Self.confirmPage(visit, form))
                 }
                 let saved = account
-                let result = try await visit.run { try await $0.saveAccount(saved, enableAllUsers: answer == "yes") }
+                let result = try await visit.admin.saveAccount(saved, enableAllUsers: answer == "yes")
                 let done = answer == "yes" ? "saved-enabled&n=\(result.enabledUsers)" : "saved-not-enabled"
                 return Self.redirect("/console/a/\(account.id)/setup?done=\(done)")
             }

@@ -51,7 +51,7 @@ extension AdminConsole {
         // The operator's start: every account. A scoped user goes straight to theirs.
         screen(router, "/console/") { visit, notice in
             guard visit.principal.role == .operator else { throw AdminError(.forbidden, "not for this role") }
-            var accounts = try await visit.run { try await $0.accounts() }
+            var accounts = try await visit.admin.accounts()
             // Every install has the default account, set up or not: a fresh one starts here.
             if !accounts.contains(where: { $0.id == Account.defaultID }) { accounts.insert(Account(id: Account.defaultID), at: 0) }
             let rows = accounts.map { account -> [HTML] in

@@ -63,11 +63,10 @@ extension AdminConsole {
                 filter = try query.filter(account: visit.account)
             }
             let before = visit.query("before").flatMap { Int64($0) }
-            let (totals, days, entries, listed) = try await visit.run { admin in
-                let entries = try await admin.usageNewestFirst(filter, beforeID: before, limit: Self.usagePageSize + 1)
-                let listed = try await admin.listedCodes(account: filter.accountID, among: Set(entries.compactMap(\.billingCode)))
-                return await (try admin.usageTotals(filter), try admin.usageDaily(filter), entries, listed)
-            }
+            let admin = visit.admin
+            let entries = try await admin.usageNewestFirst(filter, beforeID: before, limit: Self.usagePageSize + 1)
+            let listed = try await admin.listedCodes(account: filter.accountID, among: Set(entries.compactMap(\.billingCode)))
+            let totals = try await admin.usageTotals(filter), days = try await admin.usageDaily(filter)
             return Self.usagePage(visit, query: query, totals: totals, days: days, entries: entries, listed: listed, notice: notice)
         })
         // Streamed a page at a time, like the API's export.

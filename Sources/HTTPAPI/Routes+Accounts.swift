@@ -15,13 +15,13 @@ extension OperatorAPI {
         let table0 = table.admins
         table.add(.get, "/api/v1/accounts") { _, context in
             let admin = table0.admin(context)
-            return await JSONOut.response(try admin.accountListing())
+            return JSONOut.response(try await admin.accountListing())
         }
         table.add(.get, "/api/v1/accounts/{account}", access: .readSettings) { request, context in
             let admin = table0.admin(context)
             let id = try request.parameter("account", context)
             let account = try await admin.account(id)
-            return await JSONOut.response(AccountView(account: account, codeCount: try admin.codeCount(account: id)))
+            return JSONOut.response(AccountView(account: account, codeCount: try await admin.codeCount(account: id)))
         }
         // Creates the account when it is new (operators only). `enableAllUsers=true` is the
         // explicit "enable for every user who does not have it yet" of the save.
@@ -30,10 +30,10 @@ extension OperatorAPI {
             let id = try request.parameter("account", context)
             let enableAll = try request.queryBool("enableAllUsers") ?? false
             let body = try await request.bytes(context)
-            var changed = try await MergePatch.apply(body, to: try admin.accountToEdit(id))
+            var changed = try MergePatch.apply(body, to: try await admin.accountToEdit(id))
             guard changed.id == id else { throw AdminError(.invalid, "id cannot change", field: "id") }
             changed.id = id
-            return await JSONOut.response(try admin.saveAccount(changed, enableAllUsers: enableAll))
+            return JSONOut.response(try await admin.saveAccount(changed, enableAllUsers: enableAll))
         }
     }
 }

@@ -12,7 +12,7 @@ extension OperatorAPI {
             let (admin, account) = (t.admin(context), try request.parameter("account", context))
             let activeOnly = try request.queryBool("active") ?? false
             let limit = try request.queryInt("limit", in: 1...1_000_000)
-            return await JSONOut.response(try admin.codes(account: account, activeOnly: activeOnly, limit: limit))
+            return JSONOut.response(try await admin.codes(account: account, activeOnly: activeOnly, limit: limit))
         }
         table.add(.post, codes, access: .writeCodes) { request, context in
             let (admin, account, body) = (t.admin(context), try request.parameter("account", context), try await request.bytes(context))
@@ -23,22 +23,22 @@ extension OperatorAPI {
         }
         table.add(.get, codes + ".csv", access: .readCodes) { request, context in
             let (admin, account) = (t.admin(context), try request.parameter("account", context))
-            return await Self.csv(try admin.exportCodes(account: account))
+            return Self.csv(try await admin.exportCodes(account: account))
         }
         // All or nothing: a bad file answers 400 with every bad line, and nothing changes.
         table.add(.post, codes + ".csv", access: .writeCodes) { request, context in
             let (admin, account, text) = (t.admin(context), try request.parameter("account", context), try await request.text(context))
-            return await JSONOut.response(try admin.importCodes(account: account, csv: text))
+            return JSONOut.response(try await admin.importCodes(account: account, csv: text))
         }
         table.add(.get, codes + "/{code}", access: .readCodes) { request, context in
             let (admin, account, code) = (t.admin(context), try request.parameter("account", context), try request.parameter("code", context))
-            return await JSONOut.response(try admin.code(account: account, code: code))
+            return JSONOut.response(try await admin.code(account: account, code: code))
         }
         // Deactivating is `{"active": false}`; limits and the description change the same way.
         table.add(.patch, codes + "/{code}", access: .writeCodes) { request, context in
             let (admin, account, code) = (t.admin(context), try request.parameter("account", context), try request.parameter("code", context))
             let body = try await request.bytes(context)
-            let changed = try await MergePatch.apply(body, to: try admin.code(account: account, code: code))
+            let changed = try MergePatch.apply(body, to: try await admin.code(account: account, code: code))
             try Self.sameAccount(changed.accountID, account)
             guard changed.code == code else { throw AdminError(.invalid, "code cannot change; add a new one", field: "code") }
             try await admin.updateCode(changed)

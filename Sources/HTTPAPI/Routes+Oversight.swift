@@ -16,11 +16,11 @@ extension OperatorAPI {
             guard let dialed = request.query("dialed"), !dialed.isEmpty else { throw AdminError(.invalid, "dialed is required", field: "dialed") }
             let explain = Admin.ExplainRequest(account: id, user: user, dialed: dialed, code: request.query("code"),
                                                source: request.query("source"), channel: request.query("channel") ?? "")
-            return await JSONOut.response(try admin.explain(explain))
+            return JSONOut.response(try await admin.explain(explain))
         }
         table.add(.get, account + "/lockouts", access: .readLockouts) { request, context in
             let (admin, id) = (t.admin(context), try request.parameter("account", context))
-            return await JSONOut.response(try admin.lockouts(account: id))
+            return JSONOut.response(try await admin.lockouts(account: id))
         }
         // The subject is user:EXT or device:NAME, URL-encoded (device names have a slash).
         table.add(.delete, account + "/lockouts/{subject}", access: .clearLockouts) { request, context in
@@ -29,17 +29,17 @@ extension OperatorAPI {
             guard let subject = LockSubject(key: text.removingPercentEncoding ?? text) else {
                 throw AdminError(.invalid, "the subject is user:EXT or device:NAME", field: "subject")
             }
-            return await JSONOut.response(Unlocked(wasLocked: try admin.unlock(account: id, subject: subject)))
+            return JSONOut.response(Unlocked(wasLocked: try await admin.unlock(account: id, subject: subject)))
         }
         table.add(.get, account + "/audit", access: .readAudit) { request, context in
             let (admin, id) = (t.admin(context), try request.parameter("account", context))
             let (before, limit) = try Self.auditPaging(request)
-            return await JSONOut.response(try admin.audit(account: id, beforeID: before, limit: limit))
+            return JSONOut.response(try await admin.audit(account: id, beforeID: before, limit: limit))
         }
         table.add(.get, "/api/v1/audit", access: .administerAccounts) { request, context in
             let admin = t.admin(context)
             let (before, limit) = try Self.auditPaging(request)
-            return await JSONOut.response(try admin.audit(account: nil, beforeID: before, limit: limit))
+            return JSONOut.response(try await admin.audit(account: nil, beforeID: before, limit: limit))
         }
     }
 

@@ -11,7 +11,7 @@ extension OperatorAPI {
         let groups = "/api/v1/accounts/{account}/groups"
         table.add(.get, groups, access: .readSettings) { request, context in
             let (admin, account) = (t.admin(context), try request.parameter("account", context))
-            return await JSONOut.response(try admin.groups(account: account))
+            return JSONOut.response(try await admin.groups(account: account))
         }
         table.add(.post, groups, access: .writeSettings) { request, context in
             let (admin, account, body) = (t.admin(context), try request.parameter("account", context), try await request.bytes(context))
@@ -23,12 +23,12 @@ extension OperatorAPI {
         }
         table.add(.get, groups + "/{name}", access: .readSettings) { request, context in
             let (admin, account, name) = (t.admin(context), try request.parameter("account", context), try request.parameter("name", context))
-            return await JSONOut.response(try admin.group(account: account, name: name))
+            return JSONOut.response(try await admin.group(account: account, name: name))
         }
         table.add(.patch, groups + "/{name}", access: .writeSettings) { request, context in
             let (admin, account, name) = (t.admin(context), try request.parameter("account", context), try request.parameter("name", context))
             let body = try await request.bytes(context)
-            let changed = try await MergePatch.apply(body, to: try admin.group(account: account, name: name))
+            let changed = try MergePatch.apply(body, to: try await admin.group(account: account, name: name))
             try Self.sameAccount(changed.accountID, account)
             guard changed.name == name else { throw AdminError(.invalid, "name cannot change", field: "name") }
             try await admin.saveGroup(changed, create: false)
@@ -43,7 +43,7 @@ extension OperatorAPI {
         let users = "/api/v1/accounts/{account}/users"
         table.add(.get, users, access: .readSettings) { request, context in
             let (admin, account) = (t.admin(context), try request.parameter("account", context))
-            return await JSONOut.response(try admin.users(account: account))
+            return JSONOut.response(try await admin.users(account: account))
         }
         table.add(.post, users, access: .writeSettings) { request, context in
             let (admin, account, body) = (t.admin(context), try request.parameter("account", context), try await request.bytes(context))
@@ -54,20 +54,20 @@ extension OperatorAPI {
         }
         table.add(.get, users + ".csv", access: .readSettings) { request, context in
             let (admin, account) = (t.admin(context), try request.parameter("account", context))
-            return await Self.csv(try admin.exportUsers(account: account))
+            return Self.csv(try await admin.exportUsers(account: account))
         }
         table.add(.post, users + ".csv", access: .writeSettings) { request, context in
             let (admin, account, text) = (t.admin(context), try request.parameter("account", context), try await request.text(context))
-            return await JSONOut.response(try admin.importUsers(account: account, csv: text))
+            return JSONOut.response(try await admin.importUsers(account: account, csv: text))
         }
         table.add(.get, users + "/{extension}", access: .readSettings) { request, context in
             let (admin, account, ext) = (t.admin(context), try request.parameter("account", context), try request.parameter("extension", context))
-            return await JSONOut.response(try admin.user(account: account, extension: ext))
+            return JSONOut.response(try await admin.user(account: account, extension: ext))
         }
         table.add(.patch, users + "/{extension}", access: .writeSettings) { request, context in
             let (admin, account, ext) = (t.admin(context), try request.parameter("account", context), try request.parameter("extension", context))
             let body = try await request.bytes(context)
-            let changed = try await MergePatch.apply(body, to: try admin.user(account: account, extension: ext))
+            let changed = try MergePatch.apply(body, to: try await admin.user(account: account, extension: ext))
             try Self.sameAccount(changed.accountID, account)
             guard changed.extensionNumber == ext else { throw AdminError(.invalid, "extensionNumber cannot change", field: "extensionNumber") }
             try await admin.saveUser(changed, create: false)
@@ -82,13 +82,13 @@ extension OperatorAPI {
             table.add(.post, users + "/{extension}/\(verb)", access: .writeSettings) { request, context in
                 let (admin, account, ext) = (t.admin(context), try request.parameter("account", context), try request.parameter("extension", context))
                 try await admin.setUserEnabled(account: account, extension: ext, enabled)
-                return await JSONOut.response(try admin.user(account: account, extension: ext))
+                return JSONOut.response(try await admin.user(account: account, extension: ext))
             }
         }
         table.add(.post, users + "/{extension}/unlock", access: .clearLockouts) { request, context in
             let (admin, account, ext) = (t.admin(context), try request.parameter("account", context), try request.parameter("extension", context))
             _ = try await admin.user(account: account, extension: ext)
-            return await JSONOut.response(Unlocked(wasLocked: try admin.unlock(account: account, subject: .user(ext))))
+            return JSONOut.response(Unlocked(wasLocked: try await admin.unlock(account: account, subject: .user(ext))))
         }
     }
 

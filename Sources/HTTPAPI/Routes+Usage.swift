@@ -24,7 +24,7 @@ extension OperatorAPI {
         }
         table.add(.get, usage + "/totals", access: .readUsage) { request, context in
             let (admin, filter) = (t.admin(context), try Self.usageFilter(request, context))
-            return await JSONOut.response(try admin.usageTotals(filter))
+            return JSONOut.response(try await admin.usageTotals(filter))
         }
         // Streamed a page at a time: a million rows go out in constant memory, and a client that
         // reads slowly holds the next page back instead of the server buffering it.

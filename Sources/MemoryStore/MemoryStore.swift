@@ -108,8 +108,10 @@ public final class MemoryStore: CallStore, UsageStore, Sendable {
     public func admission(account: String, source: [UInt8]?) throws(StoreError) -> Admission {
         try beforeRead()
         let facts = Facts(state: shared.state.withLock { $0 })
-        return Admission.check(sourceAllowed: facts.bindings.allows(source: source, account: account),
-                               accountKnown: facts.state.accounts[account] != nil || account == Account.defaultID)
+        do {
+            return try Admission.resolve(account: account, stored: facts.state.accounts[account], source: source, checksSource: true,
+                                         facts: facts)
+        } catch { throw .database("\(error)") }
     }
 
     public func lock(account: String, subject: LockSubject) throws(StoreError) -> LockState? {
