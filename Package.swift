@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Sans-IO: the FastAGI wire format as values and pure functions.
@@ -46,6 +47,9 @@ let package = Package(
         // The SQLite adapter, through GRDB.
         .target(name: "Store", dependencies: ["AccountCodes", "StoreCore", metrics, .product(name: "GRDB", package: "GRDB.swift"),
                                              .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+        // The PostgreSQL adapter, through postgres-nio: several servers on one database.
+        .target(name: "PostgresStore", dependencies: ["AccountCodes", "StoreCore", "MemoryStore", logging, metrics,
+                                                     .product(name: "PostgresNIO", package: "postgres-nio")] + nio),
         // The routes that join the server, the rules and the store.
         .target(name: "CallFlows", dependencies: ["AGI", "FastAGIServer", "AccountCodes", "StoreCore", logging, metrics]),
         // The application layer the CLI and the HTTP API share: who may do what, the audit log, edits as patches.
@@ -64,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "acctcodes",
             dependencies: [
-                "AGI", "AccountCodes", "FastAGIServer", "StoreCore", "Store", "CallFlows", "FakeAsterisk", "Admin", "HTTPAPI", "AdminConsole", logging, metrics,
+                "AGI", "AccountCodes", "FastAGIServer", "StoreCore", "Store", "PostgresStore", "CallFlows", "FakeAsterisk", "Admin", "HTTPAPI", "AdminConsole", logging, metrics,
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -80,7 +84,7 @@ let package = Package(
             path: "Benchmarks/AcctcodesBench"
         ),
         // What several test targets share: child processes awaited without blocking, a database locker.
-        .target(name: "TestSupport", dependencies: [logging], path: "Tests/Support"),
+        .target(name: "TestSupport", dependencies: [logging, "PostgresStore"], path: "Tests/Support"),
         .testTarget(name: "AGITests", dependencies: ["AGI"]),
         .testTarget(name: "AccountCodesTests", dependencies: ["AccountCodes"]),
         .testTarget(name: "FastAGIServerTests", dependencies: ["FastAGIServer", "FakeAsterisk", "AGI", logging] + nio),
@@ -92,7 +96,7 @@ let package = Package(
                                                          .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                          .product(name: "Prometheus", package: "swift-prometheus")]),
         // One suite every store adapter passes.
-        .testTarget(name: "StoreConformanceTests", dependencies: ["StoreCore", "Store", "MemoryStore", "AccountCodes", "TestSupport"]),
+        .testTarget(name: "StoreConformanceTests", dependencies: ["StoreCore", "Store", "MemoryStore", "PostgresStore", "AccountCodes", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["acctcodes", "TestSupport", "StoreCore", "Store", "AccountCodes", "FakeAsterisk"]),
     ],
     swiftLanguageModes: [.v6]

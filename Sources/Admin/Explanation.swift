@@ -71,7 +71,7 @@ extension Admin {
             let setup = try store.callSetup(query)
             var report = Self.explanation(setup, user: request.user, dialed: request.dialed)
             if let subject = setup.lockSubject, report.lockedUntil == nil,
-               let lock = try store.lock(account: request.account, subject: subject), lock.isActive(at: seconds) {
+               let lock = try await store.lock(account: request.account, subject: subject), lock.isActive(at: seconds) {
                 report.lockedUntil = Date(timeIntervalSince1970: lock.until)
             }
             if let code = request.code {

@@ -37,9 +37,15 @@ public final class MemoryStore: CallStore, UsageStore, Sendable {
         public init() {}
     }
 
-    struct Key: Hashable {
-        var account: String
-        var name: String
+    /// A row's key: its account and its name (an extension, a group, a code, a lock's subject).
+    public struct Key: Hashable, Sendable {
+        public var account: String
+        public var name: String
+
+        public init(account: String, name: String) {
+            self.account = account
+            self.name = name
+        }
     }
 
     struct State {
@@ -157,6 +163,61 @@ public final class MemoryStore: CallStore, UsageStore, Sendable {
         }
     }
 
+    // MARK: Contents
+
+    /// Accounts' settings, codes and locks as plain values. The PostgreSQL adapter keeps its
+    /// servers' copy of the call path's facts as one of these, and runs each admin change on a
+    /// store made over the rows it read, so the rules a change obeys are written once, here.
+    public struct Contents: Sendable, Equatable {
+        public var accounts: [String: Account] = [:]
+        public var groups: [Key: SettingsGroup] = [:]
+        public var users: [Key: User] = [:]
+        public var codes: [Key: AccountCode] = [:]
+        public var locks: [Key: LockState] = [:]
+        /// Audit records added since the contents were loaded (ids are local).
+        public var audit: [AuditRecord] = []
+
+        public init() {}
+    }
+
+    public convenience init(contents: Contents) {
+        self.init()
+        replace(accounts: [], with: contents)
+    }
+
+    /// What the store holds now, minus its tokens and usage log.
+    public var contents: Contents {
+        shared.state.withLock { state in
+            var contents = Contents()
+            contents.accounts = state.accounts
+            contents.groups = state.groups
+            contents.users = state.users
+            contents.codes = state.codes
+            contents.locks = state.locks
+            contents.audit = state.audit
+            return contents
+        }
+    }
+
+    /// Replaces everything stored for `accounts` (and adds whatever else `contents` holds): a
+    /// reload of the accounts one server learnt another changed.
+    public func replace(accounts: Set<String>, with contents: Contents) {
+        shared.state.withLock { state in
+            if !accounts.isEmpty {
+                state.accounts = state.accounts.filter { !accounts.contains($0.key) }
+                state.groups = state.groups.filter { !accounts.contains($0.key.account) }
+                state.users = state.users.filter { !accounts.contains($0.key.account) }
+                state.codes = state.codes.filter { !accounts.contains($0.key.account) }
+                state.locks = state.locks.filter { !accounts.contains($0.key.account) }
+            }
+            state.accounts.merge(contents.accounts) { $1 }
+            state.groups.merge(contents.groups) { $1 }
+            state.users.merge(contents.users) { $1 }
+            state.codes.merge(contents.codes) { $1 }
+            state.locks.merge(contents.locks) { $1 }
+        }
+    }
+
     // MARK: Setting facts up (what the admin layer does on the SQLite store)
 
     public func put(_ account: Account) { shared.state.withLock { $0.accounts[account.id] = account } }
@@ -165,6 +226,9 @@ public final class MemoryStore: CallStore, UsageStore, Sendable {
     public func put(_ code: AccountCode) { shared.state.withLock { $0.codes[Key(account: code.accountID, name: code.code)] = code } }
     public func removeUser(account: String, extension ext: String) {
         _ = shared.state.withLock { $0.users.removeValue(forKey: Key(account: account, name: ext)) }
+    }
+    public func setLock(account: String, subject: LockSubject, _ lock: LockState) {
+        shared.state.withLock { $0.locks[Key(account: account, name: subject.key)] = lock }
     }
     public func unlock(account: String, subject: LockSubject) {
         let key = Key(account: account, name: subject.key)

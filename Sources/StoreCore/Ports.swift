@@ -11,8 +11,9 @@ public protocol CallStore: Sendable {
     func callSetup(_ query: CallQuery) throws(StoreError) -> CallSetup
     /// Whether a request for `account` from `source` may be served (the hangup's only check).
     func admission(account: String, source: [UInt8]?) throws(StoreError) -> Admission
-    /// The subject's lock, current or past.
-    func lock(account: String, subject: LockSubject) throws(StoreError) -> LockState?
+    /// The subject's lock, current or past, as the database has it now (a lock set by another
+    /// server a moment ago counts): read when a code is checked.
+    func lock(account: String, subject: LockSubject) async throws(StoreError) -> LockState?
     /// What the rules need of a code; nil when the account has no such code.
     func codeFacts(account: String, code: String) throws(StoreError) -> CodeFacts?
     /// Counts one incorrect entry against `subject` and returns the lock it set, if it set one.

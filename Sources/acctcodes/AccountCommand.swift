@@ -20,7 +20,7 @@ struct AccountCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let admin = try admin(store)
+            let admin = try await admin(store)
             let account = try await admin.account(store.account)
             if output.json { return try printJSON(account) }
             let s = account.defaults
@@ -103,7 +103,7 @@ struct AccountCommand: AsyncParsableCommand {
         var enableAllUsers = false
 
         func run() async throws {
-            let admin = try admin(store)
+            let admin = try await admin(store)
             var account = try await admin.accountToEdit(store.account)
             if let name { account.name = name }
             if let codeLength { account.codeLength = codeLength }

@@ -67,7 +67,7 @@ struct CodeCommand: AsyncParsableCommand {
         @OptionGroup var limits: CodeLimitOptions
 
         func run() async throws {
-            let admin = try admin(store)
+            let admin = try await admin(store)
             var stored = try await admin.code(account: store.account, code: code)
             if let description { stored.description = description }
             if let active { stored.active = active.value }
@@ -130,7 +130,8 @@ struct CodeCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
         @Option(help: "File to write (default: standard output).") var output: String?
         func run() async throws {
-            try await writeOutput(try admin(store).exportCodes(account: store.account), to: output)
+            let csv = try await admin(store).exportCodes(account: store.account)
+            try writeOutput(csv, to: output)
         }
     }
 }

@@ -46,7 +46,7 @@ struct GroupCommand: AsyncParsableCommand {
         @OptionGroup var overrides: OverrideOptions
 
         func run() async throws {
-            let admin = try admin(store)
+            let admin = try await admin(store)
             var group = try await admin.group(account: store.account, name: name)
             if let permission { group.permission = permission }
             try overrides.apply(to: &group.overrides)

@@ -11,6 +11,7 @@ import NIOCore
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
+import PostgresStore
 import Store
 import StoreCore
 
@@ -60,8 +61,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical. Default: info.")
     var logLevel: Logger.Level?
 
-    @Option(help: ArgumentHelp("SQLite database file (default: $ACCTCODES_DB, else ./acctcodes.sqlite).", valueName: "path"))
+    @Option(help: ArgumentHelp("SQLite database file, or a shared PostgreSQL database as postgres://USER@HOST:PORT/DB (password from $PGPASSWORD or --db-password-file). Default: $ACCTCODES_DB, else ./acctcodes.sqlite.", valueName: "path-or-url"))
     var db: String?
+
+    @Option(help: ArgumentHelp("File holding the PostgreSQL password (instead of $PGPASSWORD).", valueName: "path"))
+    var dbPasswordFile: String?
+
+    @Option(help: ArgumentHelp("Where usage-log entries wait while the database cannot take them. Default: beside the SQLite file; ./acctcodes.spool.jsonl with PostgreSQL (one spool per server).", valueName: "path"))
+    var spool: String?
 
     @Option(help: "When the database fails during a call: closed (deny; emergency calls still pass) or open (allow, logged). Default: closed.")
     var failMode: FailMode?
@@ -140,15 +147,10 @@ struct Serve: AsyncParsableCommand {
         if !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
             logger.debug("Swift concurrency keeps its own executor")
         }
-        var options = AcctcodesStore.Options()
-        options.fsyncEveryCommit = settings.fsync
-        // The server's only writes are usage-log operations: a lock held by another process makes
-        // a call wait this long at most, then its operation goes to the spool.
-        options.busyTimeout = settings.commitWait / 1000
-        let store = try AcctcodesStore(path: settings.databasePath, options: options)
-        logger.info("database ready", metadata: ["path": "\(settings.databasePath)"])
-        // Entries the database refuses wait here, beside it, and move in once it takes writes again.
-        let spool = UsageSpool(path: settings.databasePath + ".spool.jsonl")
+        let opened = try await openStore(settings, logger: logger)
+        let store = opened.store
+        // Entries the database refuses wait here, and move in once it takes writes again.
+        let spool = UsageSpool(path: settings.spoolPath)
         let flows = CallFlows(store: store, configuration: try flowConfiguration(settings), spool: spool)
         if let dir = settings.soundsDir { checkPrompts(flows.configuration.prompts, in: dir, logger: logger) }
         var router = AGIRouter.builtIn
@@ -178,10 +180,35 @@ struct Serve: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try? await apiThreads?.shutdown()
+        await opened.close()
         let usage = flows.usageLog.writer
         // How well concurrent calls shared commits (see UsageLogWriter's group commit).
         logger.info("usage log", metadata: ["entries": "\(usage.written)", "commits": "\(usage.batches)"])
     }
+}
+
+/// The store `serve` runs on, and how to close it.
+struct OpenedStore {
+    var store: any AdminStore & UsageStore
+    var close: @Sendable () async -> Void
+}
+
+func openStore(_ settings: ServeSettings, logger: Logger) async throws -> OpenedStore {
+    if let location = settings.postgres {
+        // Every query waits at most the commit wait: a database that is down costs a call that
+        // long, then its entry goes to the spool and the call goes on from the cached settings.
+        let store = try await PostgresStore.open(location, deadline: .milliseconds(Int64(settings.commitWait)), logger: logger)
+        logger.info("database ready", metadata: ["postgres": "\(location)", "spool": "\(settings.spoolPath)"])
+        return OpenedStore(store: store, close: { await store.close() })
+    }
+    var options = AcctcodesStore.Options()
+    options.fsyncEveryCommit = settings.fsync
+    // The server's only writes are usage-log operations: a lock held by another process makes
+    // a call wait this long at most, then its operation goes to the spool.
+    options.busyTimeout = settings.commitWait / 1000
+    let store = try AcctcodesStore(path: settings.databasePath, options: options)
+    logger.info("database ready", metadata: ["path": "\(settings.databasePath)"])
+    return OpenedStore(store: store, close: {})
 }
 
 /// Missing prompts make `GET DATA` fail at once (like a hangup), so say so at start.

@@ -16,7 +16,10 @@ struct ServeConfig: Decodable, Equatable {
         var shutdownGrace: Double?
     }
     struct Database: Decodable, Equatable {
+        /// A SQLite file, or `postgres://USER@HOST:PORT/DB`.
         var path: String?
+        var passwordFile: String?
+        var spool: String?
         var fsync: Bool?
         var commitWaitMs: Double?
     }
@@ -120,8 +123,8 @@ extension ServeConfig.FastAGI {
 
 extension ServeConfig.Database {
     enum CodingKeys: String, CodingKey {
-        case path, fsync
-        case commitWaitMs = "commit_wait_ms"
+        case path, fsync, spool
+        case commitWaitMs = "commit_wait_ms", passwordFile = "password_file"
     }
 }
 

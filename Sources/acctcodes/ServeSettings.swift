@@ -6,6 +6,7 @@ import Foundation
 import HTTPAPI
 import Logging
 import Metrics
+import PostgresStore
 import Prometheus
 
 /// What `serve` runs with: each value from its flag, else the config file, else the default,
@@ -13,6 +14,9 @@ import Prometheus
 struct ServeSettings {
     var server = ServerConfiguration()
     var databasePath: String
+    /// Set when `databasePath` names a PostgreSQL database.
+    var postgres: PostgresLocation?
+    var spoolPath: String
     var fsync: Bool
     var commitWait: Double
     var failMode: FailMode
@@ -69,6 +73,14 @@ struct ServeSettings {
         server.shutdownGracePeriod = .seconds(values[3])
 
         databasePath = flags.db ?? d?.path ?? ProcessInfo.processInfo.environment["ACCTCODES_DB"] ?? "acctcodes.sqlite"
+        if PostgresLocation.isPostgres(databasePath) {
+            do {
+                postgres = try PostgresLocation(databasePath, passwordFile: flags.dbPasswordFile ?? d?.passwordFile)
+            } catch {
+                throw ValidationError("\(named("--db", "database.path", given: flags.db != nil)): \(error)")
+            }
+        }
+        spoolPath = flags.spool ?? d?.spool ?? (postgres == nil ? databasePath + ".spool.jsonl" : "acctcodes.spool.jsonl")
         fsync = flags.fsync || (d?.fsync ?? false)
         commitWait = flags.commitWait ?? d?.commitWaitMs ?? 250
         guard commitWait >= 1, commitWait <= 60_000 else {
@@ -126,7 +138,7 @@ struct ServeSettings {
         return """
             fastagi \(server.host.contains(":") ? "[\(server.host)]" : server.host):\(server.port) allow \(allow), \
             max \(server.maxConnections) connections
-            database \(databasePath)\(fsync ? " (fsync)" : ""), commit wait \(Int(commitWait)) ms
+            database \(postgres.map(\.description) ?? databasePath)\(fsync ? " (fsync)" : ""), commit wait \(Int(commitWait)) ms, spool \(spoolPath)
             calls fail \(failMode.rawValue), answer \(answer ? "on" : "off"), mset \(mset ? "on" : "off")\
             \(prompts.isEmpty ? "" : ", prompts " + prompts.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
             http \(http.map { "\($0.host):\($0.port) allow \($0.allowList.map { $0.map(\.description).joined(separator: ",") } ?? "any")" } ?? "off")

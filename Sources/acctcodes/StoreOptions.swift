@@ -2,28 +2,38 @@ import AccountCodes
 import Admin
 import ArgumentParser
 import Foundation
+import Logging
+import PostgresStore
 import Store
 import StoreCore
 
 /// Where the database is and which account a command works on.
 struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("SQLite database file (default: $ACCTCODES_DB, else ./acctcodes.sqlite).", valueName: "path"))
+    @Option(help: ArgumentHelp("SQLite database file, or postgres://USER@HOST:PORT/DB (password from $PGPASSWORD or --db-password-file). Default: $ACCTCODES_DB, else ./acctcodes.sqlite.", valueName: "path-or-url"))
     var db: String?
+
+    @Option(help: ArgumentHelp("File holding the PostgreSQL password (instead of $PGPASSWORD).", valueName: "path"))
+    var dbPasswordFile: String?
 
     @Option(help: ArgumentHelp("Account (tenant) to work on.", valueName: "id"))
     var account = "default"
 
     var path: String { db ?? ProcessInfo.processInfo.environment["ACCTCODES_DB"] ?? "acctcodes.sqlite" }
 
-    func open() throws -> AcctcodesStore {
-        try AcctcodesStore(path: path)
+    /// The SQLite file or the PostgreSQL database. A command's PostgreSQL connections close
+    /// with the process.
+    func open() async throws -> any AdminStore {
+        if PostgresLocation.isPostgres(path) {
+            return try await PostgresStore.open(try PostgresLocation(path, passwordFile: dbPasswordFile), logger: Logger(label: "acctcodes.postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
+        }
+        return try AcctcodesStore(path: path)
     }
 }
 
 /// The application layer as the CLI uses it: an operator named after the user who ran it, in
-/// the audit log. Whoever can open the database file can change anything in it anyway.
-func admin(_ store: StoreOptions) throws -> Admin {
-    Admin(store: try store.open(), principal: .commandLine(user: commandLineUser()))
+/// the audit log. Whoever can open the database can change anything in it anyway.
+func admin(_ store: StoreOptions) async throws -> Admin {
+    Admin(store: try await store.open(), principal: .commandLine(user: commandLineUser()))
 }
 
 func commandLineUser() -> String {

@@ -58,7 +58,7 @@ struct UsageCommand: AsyncParsableCommand {
         @Option(help: "File to write (default: standard output).") var output: String?
 
         func run() async throws {
-            let admin = try admin(store)
+            let admin = try await admin(store)
             let filter = try filters.filter(account: store.account)
             // Written a page at a time: a year of calls never sits in memory at once.
             let handle: FileHandle

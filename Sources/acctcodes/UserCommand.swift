@@ -49,7 +49,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var overrides: OverrideOptions
 
         func run() async throws {
-            let admin = try admin(store)
+            let admin = try await admin(store)
             var user = try await admin.user(account: store.account, extension: ext)
             if let name { user.name = name }
             if let group { user.group = group == "none" ? nil : group }
@@ -90,7 +90,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
         @Argument(help: "The user's extension.") var ext: String
         func run() async throws {
-            let admin = try admin(store)
+            let admin = try await admin(store)
             var user = try await admin.user(account: store.account, extension: ext)
             user.overrides = SettingsOverrides()
             try await admin.saveUser(user, create: false, action: "user.reset")
@@ -150,13 +150,14 @@ extension UserCommand {
         @OptionGroup var store: StoreOptions
         @Option(help: "File to write (default: standard output).") var output: String?
         func run() async throws {
-            try await writeOutput(try admin(store).exportUsers(account: store.account), to: output)
+            let csv = try await admin(store).exportUsers(account: store.account)
+            try writeOutput(csv, to: output)
         }
     }
 }
 
 func setEnabled(_ store: StoreOptions, _ exts: [String], _ enabled: Bool) async throws {
-    let admin = try admin(store)
+    let admin = try await admin(store)
     for ext in exts {
         try await admin.setUserEnabled(account: store.account, extension: ext, enabled)
         print("\(enabled ? "enabled" : "disabled") account codes for \(ext)")

@@ -1,23 +1,29 @@
 import AccountCodes
 import Foundation
 import MemoryStore
+import PostgresStore
 import Store
 import StoreCore
+import TestSupport
 import Testing
 
 /// What every store's admin port must do, through the port alone (`any AdminStore`), on SQLite
-/// and in memory; the next backend adds its case to `AdminBackend`.
+/// in memory and on PostgreSQL; the next backend adds its case to `AdminBackend`.
 @Suite struct AdminStoreConformanceTests {
     enum AdminBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
-        case sqlite, memory
+        case sqlite, memory, postgres
         var testDescription: String { rawValue }
 
-        func make() throws -> any AdminStore {
+        static var available: [AdminBackend] { TestPostgres.server == nil ? [.sqlite, .memory] : allCases }
+
+        func make() async throws -> any AdminStore {
             switch self {
             case .sqlite:
                 try AcctcodesStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("admin-\(UUID().uuidString).sqlite").path)
             case .memory:
                 MemoryStore()
+            case .postgres:
+                try await PostgresStore.open(try await TestPostgres.freshDatabase())
             }
         }
     }
@@ -33,9 +39,9 @@ import Testing
         AuditRecord(actor: "test", accountID: "acme", action: action, target: action)
     }
 
-    @Test(arguments: AdminBackend.allCases)
+    @Test(arguments: AdminBackend.available)
     func theSettingsRulesHoldAgainstWhatIsStored(_ backend: AdminBackend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         _ = try await store.saveAccount(Self.account(), enableAllUsers: false, audit: Self.audit("account.save"))
         var changed = Self.account()
         changed.codeLength = 5
@@ -64,9 +70,9 @@ import Testing
         #expect(actions == ["code.add", "account.save"], "\(actions)")
     }
 
-    @Test(arguments: AdminBackend.allCases)
+    @Test(arguments: AdminBackend.available)
     func importsAreAllOrNothingAgainstTheStore(_ backend: AdminBackend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         _ = try await store.saveAccount(Self.account(), enableAllUsers: false, audit: nil)
         var limited = AccountCode(accountID: "acme", code: "1234", description: "old")
         limited.users = ["1001"]
@@ -92,9 +98,9 @@ import Testing
         #expect(try await store.user(account: "acme", extension: "1001")?.group == nil)
     }
 
-    @Test(arguments: AdminBackend.allCases)
+    @Test(arguments: AdminBackend.available)
     func tokensAreFoundByHashUntilRevoked(_ backend: AdminBackend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let token = StoredToken(id: "abc123", name: "portal", role: "account-admin", accountID: "acme", hash: "h-1")
         try await store.addToken(token, audit: nil)
         #expect(try await store.token(hash: "h-1")?.id == "abc123")
@@ -106,9 +112,9 @@ import Testing
         #expect(try await store.tokens().first?.revokedAt != nil)
     }
 
-    @Test(arguments: AdminBackend.allCases)
+    @Test(arguments: AdminBackend.available)
     func theUsageLogReadsBothWaysWithItsTotals(_ backend: AdminBackend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         _ = try await store.saveAccount(Self.account(), enableAllUsers: false, audit: nil)
         try await store.addCode(AccountCode(accountID: "acme", code: "1234", description: "Smith"), audit: nil)
         guard let usage = store as? any UsageStore else { Issue.record("an admin store that is not a usage store"); return }
@@ -119,7 +125,7 @@ import Testing
                                                     asked: "required", incorrectEntries: 0, result: "ACCEPTED", reason: "code-accepted",
                                                     code: i == 5 ? "9999" : "1234", uniqueID: "u\(i)", linkedID: "u\(i)", channel: "SIP/1001-1"))
         }
-        _ = try usage.applyUsage(operations, replaying: false)
+        _ = try await usage.apply(operations, replaying: false)
         let filter = UsageFilter(accountID: "acme")
         let oldest = try await store.usagePage(filter, afterID: nil, limit: 2)
         #expect(oldest.map(\.uniqueID) == ["u1", "u2"])

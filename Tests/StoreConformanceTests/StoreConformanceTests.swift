@@ -10,12 +10,12 @@ import Testing
 /// server" is a second store opened on the same file; the memory store's is a sibling over the
 /// same data.
 @Suite struct StoreConformanceTests {
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func aCallsSetupFollowsTheStoredFactsOnEveryInstance(_ backend: Backend) async throws {
-        let store = try backend.make()
-        try store.seed(Self.account())
-        try store.seed(Self.user("1001", enabled: true))
-        let second = try store.sibling()
+        let store = try await backend.make()
+        try await store.seed(Self.account())
+        try await store.seed(Self.user("1001", enabled: true))
+        let second = try await store.sibling()
         for instance in [store, second] {
             let setup = try instance.callSetup(Self.query())
             #expect(setup.callClass == .international)
@@ -23,46 +23,46 @@ import Testing
             #expect(setup.lockSubject == .user("1001"))
         }
         // A change through one instance is what the next call on the other one sees.
-        try second.seed(Self.user("1001", enabled: false))
+        try await second.seed(Self.user("1001", enabled: false))
         #expect(try store.callSetup(Self.query()).decision == .proceed(.notRequired, reason: .userNotEnabled))
         var quiet = SettingsGroup(accountID: "acme", name: "quiet")
         quiet.overrides.allowAccountCodes = false
-        try store.seed(quiet)
+        try await store.seed(quiet)
         var moved = Self.user("1001", enabled: true)
         moved.group = "quiet"
-        try store.seed(moved)
+        try await store.seed(moved)
         let grouped = try second.callSetup(Self.query())
         #expect(grouped.group?.name == "quiet")
         #expect(grouped.effective.sources[.allowAccountCodes] == .group)
         // Extensions of the account's users are internal calls.
-        try store.seed(Self.user("2002", enabled: true))
+        try await store.seed(Self.user("2002", enabled: true))
         #expect(try second.callSetup(Self.query(dialed: "2002")).callClass == .internal)
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func requestsAreAdmittedByAccountAndSource(_ backend: Backend) async throws {
-        let store = try backend.make()
-        try store.seed(Self.account())
+        let store = try await backend.make()
+        try await store.seed(Self.account())
         #expect(try store.admission(account: "acme", source: [10, 0, 0, 1]) == .admitted)
         #expect(try store.admission(account: Account.defaultID, source: [10, 0, 0, 1]) == .admitted)
         #expect(try store.admission(account: "nobody", source: [10, 0, 0, 1]) == .refused(.unknownAccount))
         var bound = Self.account()
         bound.allowedSources = ["10.1.2.0/24"]
-        try store.seed(bound)
+        try await store.seed(bound)
         #expect(try store.admission(account: "acme", source: [10, 1, 2, 7]) == .admitted)
         #expect(try store.admission(account: "acme", source: [10, 0, 0, 1]) == .refused(.sourceNotAllowed))
         #expect(try store.callSetup(Self.query().from([192, 0, 2, 1])).admission == .refused(.sourceNotAllowed))
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func codesAreReadAsFacts(_ backend: Backend) async throws {
-        let store = try backend.make()
-        try store.seed(Self.account())
+        let store = try await backend.make()
+        try await store.seed(Self.account())
         var code = AccountCode(accountID: "acme", code: "1234", description: "Smith v. Jones")
         code.users = ["1001"]
         code.level = .national
-        try store.seed(code)
-        try store.seed(AccountCode(accountID: "acme", code: "0042", active: false))
+        try await store.seed(code)
+        try await store.seed(AccountCode(accountID: "acme", code: "0042", active: false))
         #expect(try store.codeFacts(account: "acme", code: "1234") == code.facts)
         #expect(try store.codeFacts(account: "acme", code: "0042")?.active == false)
         #expect(try store.codeFacts(account: "acme", code: "42") == nil)
@@ -71,11 +71,11 @@ import Testing
 
     /// Two servers taking a guessing robot's codes at once: every entry is counted once, and the
     /// subject is locked exactly once, after exactly the configured number.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func incorrectEntriesAreCountedOnceAcrossInstancesWritingAtOnce(_ backend: Backend) async throws {
-        let store = try backend.make()
-        try store.seed(Self.account())
-        let second = try store.sibling()
+        let store = try await backend.make()
+        try await store.seed(Self.account())
+        let second = try await store.sibling()
         let policy = LockoutPolicy(maxIncorrect: 10, window: 3600, firstLock: 1800)
         let now = 1_800_000_000.0
         let locks = try await withThrowingTaskGroup(of: LockState?.self) { group in
@@ -87,31 +87,31 @@ import Testing
         }
         #expect(locks.count == 1)
         #expect(locks.first?.count == 10)
-        #expect(try second.lock(account: "acme", subject: .user("1001")) == locks.first)
-        #expect(try store.lock(account: "acme", subject: .user("1002")) == nil)
+        #expect(try await second.lock(account: "acme", subject: .user("1001")) == locks.first)
+        #expect(try await store.lock(account: "acme", subject: .user("1002")) == nil)
         // The lock is what the next call's setup reads.
-        try store.seed(Self.user("1001", enabled: true))
+        try await store.seed(Self.user("1001", enabled: true))
         #expect(try store.callSetup(Self.query(now: now + 60)).decision == .deny(reason: .lockedOut))
         #expect(try await store.registerIncorrectEntry(account: "acme", subject: .user("1001"),
                                                  policy: LockoutPolicy(maxIncorrect: 0, window: 60, firstLock: 60), now: now) == nil)
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func aCallsTagAndHangupCompleteItsEntryAndBillNoMoreThanItsAge(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let start = Date(timeIntervalSince1970: 1_800_000_000.25)
         let call = Self.entry("1.1", at: start, code: "1234")
-        #expect(try store.applyUsage([.record(entry: call)], replaying: false) == [.inserted])
+        #expect(try await store.apply([.record(entry: call)], replaying: false) == [.inserted])
         var tag = Self.entry("1.1", at: start.addingTimeInterval(20), code: nil)
         tag.route = "tag"
-        #expect(try store.applyUsage([.tag(request: tag, code: "5678")], replaying: false) == [.updatedCall])
+        #expect(try await store.apply([.tag(request: tag, code: "5678")], replaying: false) == [.updatedCall])
         var hangup = Self.entry("1.1", at: start.addingTimeInterval(100), code: nil)
         hangup.endedAt = start.addingTimeInterval(100)
         hangup.disposition = "ANSWER"
         hangup.duration = 3_000
         hangup.billsec = 3_000
-        #expect(try store.applyUsage([.hangup(request: hangup)], replaying: false) == [.updatedCall])
-        let entries = try store.entries(account: "acme")
+        #expect(try await store.apply([.hangup(request: hangup)], replaying: false) == [.updatedCall])
+        let entries = try await store.entries(account: "acme")
         #expect(entries.count == 1)
         let entry = try #require(entries.first)
         #expect(entry.code == "1234" && entry.tagCode == "5678" && entry.billingCode == "5678")
@@ -120,41 +120,41 @@ import Testing
         #expect(entry.startedAt == start)
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func aReplayAppliedTwiceChangesNothingTheSecondTime(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let start = Date(timeIntervalSince1970: 1_800_000_000.123)
         var hangup = Self.entry("2.1", at: start.addingTimeInterval(30), code: nil)
         hangup.endedAt = start.addingTimeInterval(30)
         hangup.billsec = 25
         let spool: [UsageOperation] = [.record(entry: Self.entry("2.1", at: start, code: "1234")), .hangup(request: hangup),
                                        .record(entry: Self.entry("2.2", at: start, code: nil))]
-        #expect(try store.applyUsage(spool, replaying: true) == [.inserted, .updatedCall, .inserted])
-        let once = try store.entries(account: "acme")
-        _ = try store.applyUsage(spool, replaying: true)
-        #expect(try store.entries(account: "acme") == once)
+        #expect(try await store.apply(spool, replaying: true) == [.inserted, .updatedCall, .inserted])
+        let once = try await store.entries(account: "acme")
+        _ = try await store.apply(spool, replaying: true)
+        #expect(try await store.entries(account: "acme") == once)
         #expect(once.count == 2)
         #expect(once.first { $0.uniqueID == "2.1" }?.billsec == 25)
         // The same replay through a second instance (two servers draining one spool) adds nothing either.
-        _ = try store.sibling().applyUsage(spool, replaying: true)
-        #expect(try store.entries(account: "acme") == once)
+        _ = try await store.sibling().apply(spool, replaying: true)
+        #expect(try await store.entries(account: "acme") == once)
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func aTagOrHangupWithNoCallIsKeptAndNeverTouchesAnotherAccount(_ backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let start = Date(timeIntervalSince1970: 1_800_000_100)
-        _ = try store.applyUsage([.record(entry: Self.entry("3.1", at: start, code: "1234", account: "globex"))], replaying: false)
+        _ = try await store.apply([.record(entry: Self.entry("3.1", at: start, code: "1234", account: "globex"))], replaying: false)
         var hangup = Self.entry("3.1", at: start.addingTimeInterval(10), code: nil)
         hangup.endedAt = start.addingTimeInterval(10)
         hangup.billsec = 5
-        #expect(try store.applyUsage([.hangup(request: hangup)], replaying: false) == [.insertedForMissingCall])
-        #expect(try store.applyUsage([.tag(request: Self.entry("3.9", at: start, code: nil), code: "4321")], replaying: false)
+        #expect(try await store.apply([.hangup(request: hangup)], replaying: false) == [.insertedForMissingCall])
+        #expect(try await store.apply([.tag(request: Self.entry("3.9", at: start, code: nil), code: "4321")], replaying: false)
             == [.insertedForMissingCall])
-        let acme = try store.entries(account: "acme")
+        let acme = try await store.entries(account: "acme")
         #expect(acme.map(\.route).sorted() == ["hangup", "tag"])
         #expect(acme.first { $0.route == "tag" }?.tagCode == "4321")
-        let globex = try store.entries(account: "globex")
+        let globex = try await store.entries(account: "globex")
         #expect(globex.count == 1 && globex.first?.billsec == nil, "another account's hangup billed globex's call")
     }
 

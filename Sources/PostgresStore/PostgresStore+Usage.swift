@@ -1,0 +1,126 @@
+import AccountCodes
+import Foundation
+import Logging
+import PostgresNIO
+import StoreCore
+
+/// The usage log: every operation applied the same way whether written, spooled or replayed.
+extension PostgresStore: UsageStore {
+    /// One transaction for the writer's batch (or a spool's drain), on the caller's queue. Every
+    /// insert is idempotent by the table's unique key, so a batch whose commit was cut off (and
+    /// then spooled) lands once when replayed.
+    @discardableResult
+    public func applyUsage(_ operations: [UsageOperation], replaying: Bool) throws(StoreError) -> [UsageOperation.Applied] {
+        try blocking { () async throws(StoreError) -> [UsageOperation.Applied] in
+            try await self.transaction("writing the usage log") { [logger = self.logger] connection in
+                var applied: [UsageOperation.Applied] = []
+                for operation in operations { applied.append(try await Self.apply(operation, connection, logger: logger)) }
+                return applied
+            }
+        }
+    }
+
+    static func apply(_ operation: UsageOperation, _ connection: PostgresConnection, logger: Logger) async throws -> UsageOperation.Applied {
+        switch operation {
+        case .record(let entry):
+            return try await insert(entry, connection, logger: logger) ? .inserted : .alreadyThere
+        case .tag(let request, let code):
+            let updated = try await connection.query("""
+                UPDATE usage SET tag_code = \(code), tagged_ms = \(millis(request.startedAt))
+                WHERE id = (SELECT max(id) FROM usage WHERE account_id = \(request.accountID) AND uniqueid = \(request.uniqueID)
+                            AND route IN ('outbound', 'tag'))
+                RETURNING id
+                """, logger: logger).decode(Int64.self).collect()
+            if !updated.isEmpty { return .updatedCall }
+            var own = request
+            own.route = "tag"
+            own.tagCode = code
+            own.taggedAt = request.startedAt
+            return try await insert(own, connection, logger: logger) ? .insertedForMissingCall : .alreadyThere
+        case .hangup(let request):
+            let call = try await connection.query("""
+                SELECT id, started_ms FROM usage
+                WHERE id = (SELECT max(id) FROM usage WHERE account_id = \(request.accountID) AND uniqueid = \(request.uniqueID)
+                            AND route IN ('outbound', 'tag'))
+                """, logger: logger).decode((Int64, Int64).self).collect().first
+            if let (id, startedMs) = call {
+                let billsec = CallEnd.boundedBillableSeconds(request.billsec, startedAt: Double(startedMs) / 1000,
+                                                             endedAt: request.endedAt?.timeIntervalSince1970)
+                try await connection.query("""
+                    UPDATE usage SET ended_ms = \(request.endedAt.map(millis)), disposition = \(request.disposition),
+                        duration = \(request.duration), billsec = \(billsec) WHERE id = \(id)
+                    """, logger: logger)
+                return .updatedCall
+            }
+            var own = request
+            own.route = "hangup"
+            return try await insert(own, connection, logger: logger) ? .insertedForMissingCall : .alreadyThere
+        }
+    }
+
+    /// Inserts the entry unless the same request (account, call, route, millisecond) is there.
+    static func insert(_ e: UsageEntry, _ connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        try await !connection.query("""
+            INSERT INTO usage (started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason,
+                               code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec)
+            VALUES (\(millis(e.startedAt)), \(e.route), \(e.accountID), \(e.user), \(e.callerID), \(e.dialed), \(e.callClass), \(e.asked),
+                    \(e.incorrectEntries), \(e.result), \(e.reason), \(e.code), \(e.tagCode), \(e.taggedAt.map(millis)), \(e.uniqueID),
+                    \(e.linkedID), \(e.channel), \(e.endedAt.map(millis)), \(e.disposition), \(e.duration), \(e.billsec))
+            ON CONFLICT (account_id, uniqueid, route, started_ms) DO NOTHING
+            RETURNING id
+            """, logger: logger).decode(Int64.self).collect().isEmpty
+    }
+
+    /// Dates are kept to the millisecond, as the SQLite store keeps them.
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+    static func date(_ millis: Int64?) -> Date? { millis.map { Date(timeIntervalSince1970: Double($0) / 1000) } }
+
+    static let usageColumns = """
+        id, started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason, code, uniqueid,
+        linkedid, channel, tag_code, tagged_ms, ended_ms, disposition, duration, billsec
+        """
+
+    static func decodeUsage(_ row: PostgresRow) throws -> UsageEntry {
+        let r = row.makeRandomAccess()
+        var e = UsageEntry(startedAt: date(try r["started_ms"].decode(Int64.self)), route: try r["route"].decode(String.self),
+                           accountID: try r["account_id"].decode(String.self), user: try r["user"].decode(String.self),
+                           callerID: try r["caller_id"].decode(String.self), dialed: try r["dialed"].decode(String.self),
+                           callClass: try r["class"].decode(String.self), asked: try r["asked"].decode(String.self),
+                           incorrectEntries: try r["incorrect_entries"].decode(Int.self), result: try r["result"].decode(String.self),
+                           reason: try r["reason"].decode(String.self), code: try r["code"].decode(String?.self),
+                           uniqueID: try r["uniqueid"].decode(String.self), linkedID: try r["linkedid"].decode(String.self),
+                           channel: try r["channel"].decode(String.self))
+        e.id = try r["id"].decode(Int64.self)
+        e.tagCode = try r["tag_code"].decode(String?.self)
+        e.taggedAt = date(try r["tagged_ms"].decode(Int64?.self))
+        e.endedAt = date(try r["ended_ms"].decode(Int64?.self))
+        e.disposition = try r["disposition"].decode(String?.self)
+        e.duration = try r["duration"].decode(Int?.self)
+        e.billsec = try r["billsec"].decode(Int?.self)
+        return e
+    }
+
+    /// The filter as SQL over `usage u`, its values bound after `binds`' own.
+    static func whereClause(_ filter: UsageFilter, _ binds: inout PostgresBindings) -> String {
+        func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        var clauses = ["u.account_id = \(bind(filter.accountID))"]
+        if let from = filter.from { clauses.append("u.started_ms >= \(bind(millis(from)))") }
+        if let to = filter.to { clauses.append("u.started_ms < \(bind(millis(to)))") }
+        if let user = filter.user { clauses.append("u.\"user\" = \(bind(user))") }
+        if let code = filter.code { clauses.append("COALESCE(u.tag_code, u.code) = \(bind(code))") }
+        return "WHERE " + clauses.joined(separator: " AND ")
+    }
+
+    /// A row's billable seconds as totals count them: 0 to a week.
+    static let boundedBillsec = "LEAST(GREATEST(COALESCE(u.billsec, 0), 0), \(CallEnd.longestCall))"
+
+    func usageQuery(_ what: String, _ build: (inout PostgresBindings) -> String) async throws(StoreError) -> [PostgresRow] {
+        var binds = PostgresBindings()
+        let query = PostgresQuery(unsafeSQL: build(&binds), binds: binds)
+        return try await timed(what, bound: .seconds(60)) { [client, logger] in try await client.query(query, logger: logger).collect() }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import MemoryStore
+import PostgresNIO
+import StoreCore
+import Synchronization
+
+/// Keeps a server's mirror of the settings current with every other server's changes.
+///
+/// Every change bumps its account's revision and notifies, in its own transaction. This server
+/// listens on a connection of its own (notifications arrive at commit); it listens before it
+/// loads, so nothing committed in between is missed. Notifications are lost while nobody listens
+/// (the database restarting, the connection cut), so a poll of every account's revision runs
+/// too: a change is seen within the poll's period at worst. An account is reloaded whole, in one
+/// snapshot, and kept only if no newer reload of it landed first.
+final class SettingsSync: Sendable {
+    static let channel = "acctcodes_settings"
+
+    private struct State {
+        var revisions: [String: Int64] = [:]
+        var polls = 0
+    }
+
+    let poll: Duration
+    private let state = Mutex(State())
+
+    init(poll: Duration) {
+        self.poll = poll
+    }
+
+    /// Listens, loads everything, then follows changes until the store closes.
+    func start(_ store: PostgresStore) async throws(StoreError) {
+        let listening = AsyncStream<Void>.makeStream()
+        store.start { await self.listen(store, ready: listening.continuation) }
+        // The first listen is awaited (briefly): changes made while loading are then not missed.
+        var iterator = listening.stream.makeAsyncIterator()
+        _ = await iterator.next()
+        try await refresh(store, all: true)
+        store.start { await self.pollLoop(store) }
+    }
+
+    /// The accounts whose revision differs from the mirror's, reloaded (all of them with `all`).
+    func refresh(_ store: PostgresStore, all: Bool = false) async throws(StoreError) {
+        let stored = try await store.timed("reading revisions") { [client = store.client, logger = store.logger] in
+            var revisions: [String: Int64] = [:]
+            for try await (account, revision) in try await client.query("SELECT account_id, revision FROM settings_revision", logger: logger)
+                .decode((String, Int64).self) {
+                revisions[account] = revision
+            }
+            return revisions
+        }
+        let seen = state.withLock { $0.revisions }
+        let stale = all ? Array(stored.keys) : stored.filter { seen[$0.key] != $0.value }.map(\.key)
+        if all || !stale.isEmpty { try await reload(store, accounts: all ? nil : stale) }
+    }
+
+    /// Reloads accounts (nil: all) in one snapshot, with the revisions they were read at.
+    func reload(_ store: PostgresStore, accounts: [String]?) async throws(StoreError) {
+        let (contents, revisions) = try await store.transaction("reloading settings", bound: .seconds(30)) { [logger = store.logger] connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            var revisions: [String: Int64] = [:]
+            let all = accounts == nil
+            let ids = accounts ?? []
+            for try await (account, revision) in try await connection.query(
+                "SELECT account_id, revision FROM settings_revision WHERE \(all) OR account_id = ANY(\(ids))", logger: logger)
+                .decode((String, Int64).self) {
+                revisions[account] = revision
+            }
+            let contents = try await Rows.load(connection, accounts: accounts, codes: .all, logger: logger)
+            return (contents, revisions)
+        }
+        state.withLock { state in
+            // A reload that read older rows than one already kept is dropped for those accounts.
+            let fresh = Set((accounts ?? Array(revisions.keys) + Array(contents.accounts.keys)).filter { account in
+                (revisions[account] ?? 0) >= (state.revisions[account] ?? 0)
+            })
+            var kept = MemoryStore.Contents()
+            kept.accounts = contents.accounts.filter { fresh.contains($0.key) }
+            kept.groups = contents.groups.filter { fresh.contains($0.key.account) }
+            kept.users = contents.users.filter { fresh.contains($0.key.account) }
+            kept.codes = contents.codes.filter { fresh.contains($0.key.account) }
+            kept.locks = contents.locks.filter { fresh.contains($0.key.account) }
+            store.mirror.replace(accounts: fresh, with: kept)
+            for account in fresh { state.revisions[account] = revisions[account] ?? state.revisions[account] }
+        }
+    }
+
+    /// Follows notifications; after a lost connection, listens again and reloads what changed.
+    private func listen(_ store: PostgresStore, ready: AsyncStream<Void>.Continuation) async {
+        var configuration = PostgresConnection.Configuration(host: store.location.host, port: store.location.port,
+                                                             username: store.location.user, password: store.location.password,
+                                                             database: store.location.database, tls: .disable)
+        var attempt = 0
+        var first = true
+        while !Task.isCancelled {
+            do {
+                switch store.location.tls {
+                case .disable: break
+                case .prefer: configuration.tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                case .require: configuration.tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                }
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: store.logger)
+                defer { Task { try? await connection.close() } }
+                let notifications = try await connection.listen(Self.channel)
+                if first { ready.yield(); ready.finish(); first = false } else { try? await refresh(store) }
+                attempt = 0
+                for try await notification in notifications {
+                    do { try await reload(store, accounts: [notification.payload]) } catch {
+                        store.logger.warning("could not reload account settings after a change: \(error)")
+                    }
+                }
+            } catch {
+                if Task.isCancelled { break }
+                if first { ready.yield(); ready.finish(); first = false }
+                if attempt == 0 { store.logger.warning("lost PostgreSQL notifications (\(error)); polling every \(poll) until they are back") }
+            }
+            attempt += 1
+            try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
+        }
+        if first { ready.yield(); ready.finish() }
+    }
+
+    /// The backstop: every `poll`, reload what changed; now and then, forget incorrect entries
+    /// older than any lockout window counts.
+    private func pollLoop(_ store: PostgresStore) async {
+        var failing = false
+        while !Task.isCancelled {
+            try? await Task.sleep(for: poll)
+            if Task.isCancelled { break }
+            do {
+                try await refresh(store)
+                if failing { store.logger.info("PostgreSQL answers again; settings are current") }
+                failing = false
+                let sweep = state.withLock { state in
+                    state.polls += 1
+                    return state.polls % 600 == 0
+                }
+                if sweep { try await store.forgetOldIncorrectEntries() }
+            } catch {
+                if !failing { store.logger.warning("cannot read settings from PostgreSQL; calls use the settings last read: \(error)") }
+                failing = true
+            }
+        }
+    }
+}
