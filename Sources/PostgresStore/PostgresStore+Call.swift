@@ -16,21 +16,41 @@ extension PostgresStore: CallStore {
     }
 
     /// The database's copy, not the mirror's: a lock set by another server a moment ago counts
-    /// when a code is checked.
+    /// when a code is checked. While the database cannot answer, the mirror's: the locks known
+    /// when it went away still hold, and those this server set since (see below).
     public func lock(account: String, subject: LockSubject) async throws(StoreError) -> LockState? {
-        try await timed("reading a lock") { [client] in
-            try await client.query("""
-                SELECT locked_at, until, strikes, count FROM lockout WHERE account_id = \(account) AND subject = \(subject.key)
-                """).decode((Double, Double, Int, Int).self).collect().first
-                .map { LockState(lockedAt: $0.0, until: $0.1, strikes: $0.2, count: $0.3) }
+        do {
+            return try await timed("reading a lock") { [client] in
+                try await client.query("""
+                    SELECT locked_at, until, strikes, count FROM lockout WHERE account_id = \(account) AND subject = \(subject.key)
+                    """).decode((Double, Double, Int, Int).self).collect().first
+                    .map { LockState(lockedAt: $0.0, until: $0.1, strikes: $0.2, count: $0.3) }
+            }
+        } catch {
+            outage.note(error, logger: logger)
+            return try mirror.lock(account: account, subject: subject)
         }
     }
 
     /// One transaction under a lock on the subject: servers taking a robot's guesses at once count
     /// each once. A lock it sets bumps the account's revision, so every mirror has it at once.
+    ///
+    /// While the database cannot answer, this server counts the subject's incorrect entries on its
+    /// own and locks it here: a robot then gets at most the policy's number of guesses on each
+    /// server until the database is back (when the database's locks replace these).
     public func registerIncorrectEntry(account: String, subject: LockSubject, policy: LockoutPolicy,
                                        now: Double) async throws(StoreError) -> LockState? {
         guard policy.isOn else { return nil }
+        do {
+            return try await registerInDatabase(account: account, subject: subject, policy: policy, now: now)
+        } catch {
+            outage.note(error, logger: logger)
+            return try await mirror.registerIncorrectEntry(account: account, subject: subject, policy: policy, now: now)
+        }
+    }
+
+    private func registerInDatabase(account: String, subject: LockSubject, policy: LockoutPolicy,
+                                    now: Double) async throws(StoreError) -> LockState? {
         let key = subject.key
         let lock = try await transaction("counting an incorrect entry") { [logger] connection in
             try await Rows.lock(connection, "lockout:\(account)/\(key)", logger: logger)

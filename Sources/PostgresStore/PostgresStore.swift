@@ -28,6 +28,7 @@ public final class PostgresStore: Sendable {
     /// The call path's facts, as of the revisions in `SettingsSync`.
     let mirror = MemoryStore()
     let sync: SettingsSync
+    let outage = OutageLog()
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
     /// Connects, migrates the schema (once across servers starting together), loads the mirror
@@ -155,6 +156,22 @@ public final class PostgresStore: Sendable {
     private static func opening(_ location: PostgresLocation, _ error: StoreError) -> StoreError {
         if case .cannotOpen = error { return error }
         return .cannotOpen(path: location.description, reason: "\(error)")
+    }
+}
+
+/// Says once a minute at most that the call path is running on the mirror: an outage of the
+/// database would otherwise log a line per call.
+final class OutageLog: Sendable {
+    private let last = Mutex<ContinuousClock.Instant?>(nil)
+
+    func note(_ error: StoreError, logger: Logger) {
+        let now = ContinuousClock.now
+        let due = last.withLock { last in
+            guard last.map({ now - $0 > .seconds(60) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        if due { logger.warning("PostgreSQL cannot answer; checking codes and locks against this server's copy: \(error)") }
     }
 }
 

@@ -9,12 +9,22 @@ struct CLI {
         var stderr: String
     }
 
+    /// A SQLite file, or a PostgreSQL address.
     let database: String
+    /// A folder of the test's own, for files.
+    let dir: URL
 
     init() {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-cli-\(UUID().uuidString)")
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-cli-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         database = dir.appendingPathComponent("cli.sqlite").path
+    }
+
+    /// The CLI on a PostgreSQL database.
+    init(postgres: String) {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-cli-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        database = postgres
     }
 
     /// The executable sits beside the test bundle in the build folder.
@@ -36,7 +46,6 @@ struct CLI {
         process.environment = environment
         // Files, not pipes: Foundation's pipe reads crash on EINTR, which SIGCHLD from the
         // other tests' child processes can cause at any time.
-        let dir = URL(fileURLWithPath: database).deletingLastPathComponent()
         let id = UUID().uuidString
         let inPath = dir.appendingPathComponent("\(id).in"), outPath = dir.appendingPathComponent("\(id).out"),
             errPath = dir.appendingPathComponent("\(id).err")

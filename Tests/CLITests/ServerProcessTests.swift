@@ -16,7 +16,10 @@ final class ServerProcess {
 
     init(cli: CLI, extra: [String] = []) throws {
         process.executableURL = CLI.executable
-        process.arguments = ["serve", "--db", cli.database, "--listen", "127.0.0.1:0", "--http-listen", "off"] + extra
+        // On PostgreSQL each server has a spool of its own, as each host has its own disk.
+        let spool = cli.database.hasPrefix("postgres://") ? ["--spool", cli.dir.appendingPathComponent("\(UUID().uuidString).spool.jsonl").path] : []
+        process.arguments = ["serve", "--db", cli.database, "--listen", "127.0.0.1:0"] + spool
+            + (extra.contains("--http-listen") ? [] : ["--http-listen", "off"]) + extra
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
@@ -46,6 +49,17 @@ final class ServerProcess {
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// The HTTP API's port, once the server logs it (started with `--http-listen 127.0.0.1:0`).
+    func httpPort() async throws -> Int {
+        var port = 0
+        try await ChildProcess.waitUntil("the HTTP API to listen") {
+            guard let match = log.firstMatch(of: #/Server started and listening on 127\.0\.0\.1:(\d+)/#) else { return false }
+            port = Int(match.1) ?? 0
+            return true
+        }
+        return port
+    }
 }
 
 /// Asterisk's side, killing the server the moment it is told the call may go ahead.

@@ -1,0 +1,93 @@
+import FakeAsterisk
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import PostgresStore
+import StoreCore
+import TestSupport
+import Testing
+
+/// Two `acctcodes serve` processes on one PostgreSQL database, as a hosted PBX runs them: the fake
+/// Asterisk calls both. Runs when `ACCTCODES_TEST_POSTGRES` names a server (`.ci/run` starts one).
+@Suite(.serialized, .enabled(if: TestPostgres.server != nil, "no PostgreSQL: set ACCTCODES_TEST_POSTGRES (.ci/run does)"))
+struct TwoServerTests {
+    static func configured() async throws -> CLI {
+        let cli = CLI(postgres: try await TestPostgres.freshDatabase().withoutPasswordURL)
+        try await cli.ok(["account", "set", "--code-length", "4", "--max-retries", "1", "--allow-account-codes", "on",
+                          "--calls-requiring-codes", "international"])
+        try await cli.ok(["code", "add", "1234", "--description", "Acme"])
+        try await cli.ok(["account", "set", "--validate-when-dialed", "on"])
+        try await cli.ok(["user", "add", "1001", "--enabled"])
+        return cli
+    }
+
+    static func call(_ server: ServerProcess, keys: String, uniqueID: String) async throws -> SessionRecord {
+        var environment = SessionEnvironment(script: "outbound?user=1001&number=011442079460000")
+        environment.uniqueID = uniqueID
+        return try await FakeAsteriskClient(port: server.port).run(environment, script: CallScript(keys: keys))
+    }
+
+    @Test func aChangeThroughOneServersAPIIsSeenByACallOnTheOther() async throws {
+        let cli = try await Self.configured()
+        let token = try await cli.ok(["token", "create", "--name", "test", "--role", "operator"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let a = try ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"])
+        let b = try ServerProcess(cli: cli)
+        defer { a.stop(); b.stop() }
+        try await a.ready()
+        try await b.ready()
+        #expect(try await Self.call(b, keys: "5678#", uniqueID: "before.1")[variable: "ACCTCODE_REASON"] == "max-retries")
+        let added = try await http("POST", "http://127.0.0.1:\(try await a.httpPort())/api/v1/accounts/default/codes", token: token,
+                                   body: #"{"code":"5678","description":"New client"}"#)
+        #expect(added == 201)
+        // Server B learns of it by itself (a notification; the revision poll at worst): no restart, no reload command.
+        var result = ""
+        let start = ContinuousClock.now
+        for attempt in 0..<100 {
+            result = try await Self.call(b, keys: "5678#", uniqueID: "after.\(attempt)")[variable: "ACCTCODE_RESULT"] ?? ""
+            if result == "ACCEPTED" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(result == "ACCEPTED", "server B never accepted the code added through server A")
+        print("a code added through server A was accepted by server B after \(ContinuousClock.now - start)")
+    }
+
+    @Test func aGuessingRobotAlternatingServersIsLockedOutAfterTheSameNumberOfGuesses() async throws {
+        let cli = try await Self.configured()
+        try await cli.ok(["account", "set", "--lockout-after", "4", "--lockout-window", "60", "--lockout-minutes", "30"])
+        let a = try ServerProcess(cli: cli)
+        let b = try ServerProcess(cli: cli)
+        defer { a.stop(); b.stop() }
+        try await a.ready()
+        try await b.ready()
+        var results: [String] = []
+        for guess in 0..<6 {
+            let record = try await Self.call(guess % 2 == 0 ? a : b, keys: String(format: "%04d#", 9000 + guess), uniqueID: "robot.\(guess)")
+            results.append(record[variable: "ACCTCODE_REASON"] ?? "")
+        }
+        // The fourth wrong code over two servers locks the caller out, as the fourth on one server
+        // would: every later call is refused at once, even with the right code, on either server.
+        #expect(results == ["max-retries", "max-retries", "max-retries", "max-retries", "locked-out", "locked-out"])
+        for server in [a, b] {
+            let record = try await Self.call(server, keys: "1234#", uniqueID: "robot.right.\(server.port)")
+            #expect(record[variable: "ACCTCODE_ALLOW"] == "0")
+        }
+        let lockouts = try await cli.ok(["lockout", "list"])
+        #expect(lockouts.contains("user:1001") || lockouts.contains("1001"), "\(lockouts)")
+    }
+
+    func http(_ method: String, _ url: String, token: String, body: String) async throws -> Int {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        request.httpBody = Data(body.utf8)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        let (_, response) = try await URLSession.shared.data(for: request)
+        return (response as? HTTPURLResponse)?.statusCode ?? 0
+    }
+}
+
+extension PostgresLocation {
+    /// The address as `--db` takes it (the password stays in the environment).
+    var withoutPasswordURL: String { description + "?sslmode=" + tls.rawValue }
+}
