@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "acctcodes",
             dependencies: [
-                "AGI", "AccountCodes", "FastAGIServer", "StoreCore", "Store", "PostgresStore", "CallFlows", "FakeAsterisk", "Admin", "HTTPAPI", "AdminConsole", logging, metrics,
+                "AGI", "AccountCodes", "FastAGIServer", "StoreCore", "Store", "PostgresStore", "MemoryStore", "CallFlows", "FakeAsterisk", "Admin", "HTTPAPI", "AdminConsole", logging, metrics,
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -53,7 +53,7 @@ public struct AdminError: Error, Equatable, CustomStringConvertible, Sendable {
         case .alreadyExists(let what): self.init(.conflict, "\(what) already exists")
         // A well-formed file whose lines break the rules (a wrong header is one of them): 422, like any rule.
         case .importRejected(let problems): self.init(.rule, "import rejected, nothing was changed", problems: problems)
-        case .locked: self.init(.busy, error.description)
+        case .locked, .unavailable: self.init(.busy, error.description)
         case .cannotOpen, .database: self.init(.storage, error.description)
         }
     }

@@ -13,11 +13,15 @@ extension PostgresStore: UsageStore {
     public func applyUsage(_ operations: [UsageOperation], replaying: Bool) throws(StoreError) -> [UsageOperation.Applied] {
         try blocking { () async throws(StoreError) -> [UsageOperation.Applied] in
             try await self.transaction("writing the usage log") { [logger = self.logger] connection in
-                var applied: [UsageOperation.Applied] = []
-                for operation in operations { applied.append(try await Self.apply(operation, connection, logger: logger)) }
-                return applied
+                try await Self.apply(operations, connection, logger: logger)
             }
         }
+    }
+
+    static func apply(_ operations: [UsageOperation], _ connection: PostgresConnection, logger: Logger) async throws -> [UsageOperation.Applied] {
+        var applied: [UsageOperation.Applied] = []
+        for operation in operations { applied.append(try await apply(operation, connection, logger: logger)) }
+        return applied
     }
 
     static func apply(_ operation: UsageOperation, _ connection: PostgresConnection, logger: Logger) async throws -> UsageOperation.Applied {

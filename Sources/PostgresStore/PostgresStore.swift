@@ -102,7 +102,7 @@ public final class PostgresStore: Sendable {
                 guard let first = try await group.next() else { throw CancellationError() }
                 switch first {
                 case .done(let value): return value
-                case .timedOut: throw StoreError.database("PostgreSQL at \(location) did not answer within \(limit) (\(what))")
+                case .timedOut: throw StoreError.unavailable("PostgreSQL at \(location) did not answer within \(limit) (\(what))")
                 }
             }
         } catch {
@@ -147,7 +147,8 @@ public final class PostgresStore: Sendable {
                 if state == "40001" || state == "40P01" || state == "55P03" { return .locked }
                 return .database("\(info[.message] ?? "error") (SQLSTATE \(state))")
             }
-            return .database("PostgreSQL connection: \(error.code)")
+            // No answer from the server: the connection failed or was cut.
+            return .unavailable("PostgreSQL connection: \(error.code)")
         case is CancellationError: return .database("cancelled")
         default: return .database(String(describing: error))
         }

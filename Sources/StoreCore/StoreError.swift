@@ -10,6 +10,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case alreadyExists(String)
     case importRejected([String])
     case database(String)
+    /// The database cannot be reached or did not answer in time (a network store's outage).
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .importRejected(let problems):
             "import rejected, nothing was changed:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
         case .database(let message): "database error: \(message)"
+        case .unavailable(let message): "the database is unavailable: \(message)"
         }
     }
 }

@@ -14,6 +14,6 @@ struct Acctcodes: AsyncParsableCommand {
         """,
         subcommands: [Serve.self, AccountCommand.self, GroupCommand.self, UserCommand.self, CodeCommand.self,
                       LockoutCommand.self, UsageCommand.self, ExplainCommand.self, TokenCommand.self, AuditCommand.self,
-                      CallCommand.self, LoadCommand.self]
+                      CallCommand.self, LoadCommand.self, MigrateCommand.self]
     )
 }

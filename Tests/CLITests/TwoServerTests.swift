@@ -76,6 +76,32 @@ struct TwoServerTests {
         #expect(lockouts.contains("user:1001") || lockouts.contains("1001"), "\(lockouts)")
     }
 
+    @Test func anInstallMovesFromSQLiteToPostgreSQLChecked() async throws {
+        let sqlite = try await ServerProcessTests.configured()
+        let old = try ServerProcess(cli: sqlite)
+        defer { old.stop() }
+        try await old.ready()
+        for id in ["moved.1", "moved.2"] {
+            #expect(try await Self.call(old, keys: "1234#", uniqueID: id)[variable: "ACCTCODE_RESULT"] == "ACCEPTED")
+        }
+        old.stop()
+        _ = try await ChildProcess.exit(of: old.process)
+        let target = try await TestPostgres.freshDatabase().withoutPasswordURL
+        let out = try await sqlite.ok(["migrate", "--from", sqlite.database, "--to", target])
+        #expect(out.contains("copied 1 accounts, 0 groups, 1 users, 1 codes") && out.contains("copied 2 usage-log entries"), "\(out)")
+        #expect(out.contains("verified"))
+        let again = try await sqlite.run(["migrate", "--from", sqlite.database, "--to", target])
+        #expect(again.status != 0 && again.stderr.contains("already holds data"), "\(again.stderr)")
+        // The moved install answers calls and keeps its usage log.
+        let cli = CLI(postgres: target)
+        let server = try ServerProcess(cli: cli)
+        defer { server.stop() }
+        try await server.ready()
+        #expect(try await Self.call(server, keys: "1234#", uniqueID: "moved.3")[variable: "ACCTCODE_RESULT"] == "ACCEPTED")
+        let usage = try await cli.ok(["usage", "list"])
+        #expect(usage.split(separator: "\n").count == 4, "\(usage)")
+    }
+
     func http(_ method: String, _ url: String, token: String, body: String) async throws -> Int {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method

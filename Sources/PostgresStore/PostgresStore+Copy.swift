@@ -1,0 +1,42 @@
+import AccountCodes
+import Foundation
+import MemoryStore
+import PostgresNIO
+import StoreCore
+
+/// What `acctcodes migrate` needs: an install copied in as it is (its rules were checked when it
+/// was made), into a database that holds nothing yet.
+extension PostgresStore {
+    /// Whether the database holds no account, token, audit record or usage entry.
+    public func isEmpty() async throws(StoreError) -> Bool {
+        try await rows("checking the database is empty", """
+            SELECT (SELECT count(*) FROM account) + (SELECT count(*) FROM api_token) + (SELECT count(*) FROM audit)
+                 + (SELECT count(*) FROM usage)
+            """).decoded { try $0.decode(Int.self) }.first == 0
+    }
+
+    /// Settings, codes and audit records (oldest first) and tokens, in one transaction; every
+    /// server reloads the accounts.
+    public func copyIn(_ contents: MemoryStore.Contents, tokens: [StoredToken]) async throws(StoreError) {
+        let changed = try await transaction("copying settings in", bound: .seconds(600)) { [logger] connection in
+            let changed = try await Rows.writeBack(connection, before: MemoryStore.Contents(), after: contents, logger: logger)
+            for token in tokens {
+                try await connection.query("""
+                    INSERT INTO api_token (id, hash, created_at, doc)
+                    VALUES (\(token.id), \(token.hash), \(token.createdAt.timeIntervalSince1970), \(try Rows.doc(token)))
+                    """, logger: logger)
+            }
+            try await Rows.bump(connection, accounts: changed.union(contents.accounts.keys), logger: logger)
+            return changed
+        }
+        if !changed.isEmpty { try await sync.reload(self, accounts: Array(changed)) }
+    }
+
+    /// Applies usage operations from an async caller (the synchronous port is for the writer's queue).
+    @discardableResult
+    public func applyUsageHere(_ operations: [UsageOperation], replaying: Bool) async throws(StoreError) -> [UsageOperation.Applied] {
+        try await transaction("writing the usage log", bound: .seconds(600)) { [logger] connection in
+            try await Self.apply(operations, connection, logger: logger)
+        }
+    }
+}
