@@ -65,7 +65,13 @@ public final class PostgresStore: Sendable {
     public func close() async {
         let running = tasks.withLock { tasks in defer { tasks = [] }; return tasks }
         for task in running { task.cancel() }
-        for task in running { await task.value }
+        // Bounded: a shutdown must not hang on a connection that does not close.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for task in running { await task.value } }
+            group.addTask { try? await Task.sleep(for: .seconds(5)) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     func start(_ body: @escaping @Sendable () async -> Void) {

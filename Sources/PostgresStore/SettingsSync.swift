@@ -104,10 +104,15 @@ final class SettingsSync: Sendable {
                 let notifications = try await connection.listen(Self.channel)
                 if first { ready.yield(); ready.finish(); first = false } else { try? await refresh(store) }
                 attempt = 0
-                for try await notification in notifications {
-                    do { try await reload(store, accounts: [notification.payload]) } catch {
-                        store.logger.warning("could not reload account settings after a change: \(error)")
+                // The sequence does not end when the task is cancelled; closing the connection ends it.
+                try await withTaskCancellationHandler {
+                    for try await notification in notifications {
+                        do { try await reload(store, accounts: [notification.payload]) } catch {
+                            store.logger.warning("could not reload account settings after a change: \(error)")
+                        }
                     }
+                } onCancel: {
+                    Task { try? await connection.close() }
                 }
             } catch {
                 if Task.isCancelled { break }

@@ -94,7 +94,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "fsync every usage-log commit (survives power loss; by default a commit survives the process being killed).")
     var fsync = false
 
-    @Option(help: ArgumentHelp("Longest a call waits for the database to take its usage-log entry (another process holding its write lock) before the entry goes to the spool and the call is answered, in milliseconds. Default: 250.", valueName: "ms"))
+    @Option(help: ArgumentHelp("Longest a call waits for the database to take its usage-log entry (another process holding SQLite's write lock; on PostgreSQL, any query) before the entry goes to the spool and the call is answered, in milliseconds. Default: 250.", valueName: "ms"))
     var commitWait: Double?
 
     @Option(help: ArgumentHelp("Address and port of the HTTP API, /metrics and the admin console (/console/), or off. "
