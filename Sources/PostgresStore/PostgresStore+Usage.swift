@@ -12,7 +12,10 @@ extension PostgresStore: UsageStore {
     @discardableResult
     public func applyUsage(_ operations: [UsageOperation], replaying: Bool) throws(StoreError) -> [UsageOperation.Applied] {
         try blocking { () async throws(StoreError) -> [UsageOperation.Applied] in
-            try await self.transaction("writing the usage log") { [logger = self.logger] connection in
+            // The usual batch, calls' own entries only: one statement, atomic on its own, one round trip.
+            let entries = operations.compactMap { if case .record(let entry) = $0 { entry } else { nil } }
+            if entries.count == operations.count { return try await self.insertAll(entries) }
+            return try await self.transaction("writing the usage log") { [logger = self.logger] connection in
                 try await Self.apply(operations, connection, logger: logger)
             }
         }
@@ -73,6 +76,51 @@ extension PostgresStore: UsageStore {
             ON CONFLICT (account_id, uniqueid, route, started_ms) DO NOTHING
             RETURNING id
             """, logger: logger).decode(Int64.self).collect().isEmpty
+    }
+
+    /// Inserts entries in one statement; each is `.inserted`, or `.alreadyThere` when the same
+    /// request was (a replay, or the same request twice in the batch).
+    func insertAll(_ entries: [UsageEntry]) async throws(StoreError) -> [UsageOperation.Applied] {
+        // One parameter, the batch as JSON (postgres-nio's arrays cannot hold NULLs).
+        let rows = entries.map(InsertRow.init)
+        let json: String
+        do { json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self) } catch { throw .database("\(error)") }
+        let query: PostgresQuery = """
+            INSERT INTO usage (started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason,
+                               code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec)
+            SELECT started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason,
+                   code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec
+            FROM jsonb_to_recordset(\(json)::jsonb) AS x(
+                started_ms bigint, route text, account_id text, "user" text, caller_id text, dialed text, class text, asked text,
+                incorrect_entries integer, result text, reason text, code text, tag_code text, tagged_ms bigint, uniqueid text,
+                linkedid text, channel text, ended_ms bigint, disposition text, duration integer, billsec integer)
+            ON CONFLICT (account_id, uniqueid, route, started_ms) DO NOTHING
+            RETURNING account_id, uniqueid, route, started_ms
+            """
+        let inserted = try await timed("writing the usage log") { [client, logger] in
+            try await client.query(query, logger: logger).decode((String, String, String, Int64).self).collect()
+        }
+        var fresh = Set(inserted.map { "\($0.0)\u{1}\($0.1)\u{1}\($0.2)\u{1}\($0.3)" })
+        return rows.map { row in
+            fresh.remove("\(row.account_id)\u{1}\(row.uniqueid)\u{1}\(row.route)\u{1}\(row.started_ms)") == nil ? .alreadyThere : .inserted
+        }
+    }
+
+    /// A usage row as `jsonb_to_recordset` reads it: the table's column names (a key left out,
+    /// as a nil is, reads as NULL).
+    private struct InsertRow: Encodable {
+        var started_ms: Int64, route: String, account_id: String, user: String, caller_id: String, dialed: String, `class`: String
+        var asked: String, incorrect_entries: Int, result: String, reason: String, code: String?, tag_code: String?
+        var tagged_ms: Int64?, uniqueid: String, linkedid: String, channel: String, ended_ms: Int64?, disposition: String?
+        var duration: Int?, billsec: Int?
+
+        init(_ e: UsageEntry) {
+            started_ms = PostgresStore.millis(e.startedAt); route = e.route; account_id = e.accountID; user = e.user
+            caller_id = e.callerID; dialed = e.dialed; `class` = e.callClass; asked = e.asked; incorrect_entries = e.incorrectEntries
+            result = e.result; reason = e.reason; code = e.code; tag_code = e.tagCode; tagged_ms = e.taggedAt.map(PostgresStore.millis)
+            uniqueid = e.uniqueID; linkedid = e.linkedID; channel = e.channel; ended_ms = e.endedAt.map(PostgresStore.millis)
+            disposition = e.disposition; duration = e.duration; billsec = e.billsec
+        }
     }
 
     /// Dates are kept to the millisecond, as the SQLite store keeps them.

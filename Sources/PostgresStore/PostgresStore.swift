@@ -66,12 +66,7 @@ public final class PostgresStore: Sendable {
         let running = tasks.withLock { tasks in defer { tasks = [] }; return tasks }
         for task in running { task.cancel() }
         // Bounded: a shutdown must not hang on a connection that does not close.
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { for task in running { await task.value } }
-            group.addTask { try? await Task.sleep(for: .seconds(5)) }
-            await group.next()
-            group.cancelAll()
-        }
+        _ = await Deadline.race(Task { for task in running { await task.value } }, within: .seconds(5))
     }
 
     func start(_ body: @escaping @Sendable () async -> Void) {
@@ -88,32 +83,19 @@ public final class PostgresStore: Sendable {
 
     // MARK: Deadlines and errors
 
-    private enum Raced<T: Sendable>: Sendable {
-        case done(T)
-        case timedOut
-    }
-
-    /// Runs `body` with the store's deadline (or `bound`): an outage answers in bounded time.
+    /// Runs `body` with the store's deadline (or `bound`): an outage answers in bounded time. The
+    /// work is cancelled at the deadline but not awaited: a query that ignores cancellation must
+    /// not hold the caller (a task group would wait for it).
     func timed<T: Sendable>(_ what: String, bound: Duration? = nil,
                             _ body: @escaping @Sendable () async throws -> T) async throws(StoreError) -> T {
         let limit = bound ?? deadline
-        do {
-            return try await withThrowingTaskGroup(of: Raced<T>.self) { group in
-                group.addTask { .done(try await body()) }
-                group.addTask {
-                    try await Task.sleep(for: limit)
-                    return .timedOut
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next() else { throw CancellationError() }
-                switch first {
-                case .done(let value): return value
-                case .timedOut: throw StoreError.unavailable("PostgreSQL at \(location) did not answer within \(limit) (\(what))")
-                }
-            }
-        } catch {
-            throw Self.wrap(error)
+        let work = Task { try await body() }
+        guard let result = await withTaskCancellationHandler(operation: { await Deadline.race(work, within: limit) },
+                                                             onCancel: { work.cancel() }) else {
+            work.cancel()
+            throw .unavailable("PostgreSQL at \(location) did not answer within \(limit) (\(what))")
         }
+        do { return try result.get() } catch { throw Self.wrap(error) }
     }
 
     /// A transaction with the deadline.
@@ -163,6 +145,39 @@ public final class PostgresStore: Sendable {
     private static func opening(_ location: PostgresLocation, _ error: StoreError) -> StoreError {
         if case .cannotOpen = error { return error }
         return .cannotOpen(path: location.description, reason: "\(error)")
+    }
+}
+
+/// The first of a task's end and a deadline, without waiting for the task after the deadline.
+enum Deadline {
+    static func race<T: Sendable>(_ work: Task<T, any Error>, within limit: Duration) async -> Result<T, any Error>? {
+        await race(Task { () async throws -> T in try await work.value }, limit)
+    }
+
+    static func race(_ work: Task<Void, Never>, within limit: Duration) async -> Result<Void, any Error>? {
+        await race(Task { () async throws -> Void in await work.value }, limit)
+    }
+
+    private static func race<T: Sendable>(_ work: Task<T, any Error>, _ limit: Duration) async -> Result<T, any Error>? {
+        let waiter = Mutex<CheckedContinuation<Result<T, any Error>?, Never>?>(nil)
+        return await withCheckedContinuation { continuation in
+            waiter.withLock { $0 = continuation }
+            let finish: @Sendable (Result<T, any Error>?) -> Void = { outcome in
+                waiter.withLock { pending in
+                    pending?.resume(returning: outcome)
+                    pending = nil
+                }
+            }
+            let timer = Task {
+                try? await Task.sleep(for: limit)
+                finish(nil)
+            }
+            Task {
+                finish(await work.result)
+                // Then (not before: a cancelled timer finishes at once) no timer left sleeping behind every query.
+                timer.cancel()
+            }
+        }
     }
 }
 

@@ -56,7 +56,7 @@ final class SettingsSync: Sendable {
 
     /// Reloads accounts (nil: all) in one snapshot, with the revisions they were read at.
     func reload(_ store: PostgresStore, accounts: [String]?) async throws(StoreError) {
-        let (contents, revisions) = try await store.transaction("reloading settings", bound: .seconds(30)) { [logger = store.logger] connection in
+        let (contents, revisions) = try await store.transaction("reloading settings", bound: .seconds(120)) { [logger = store.logger] connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             var revisions: [String: Int64] = [:]
             let all = accounts == nil

@@ -31,7 +31,7 @@ struct MigrateCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: from) else { throw ValidationError("--from \(from): no such file") }
         guard PostgresLocation.isPostgres(to) else { throw ValidationError("--to takes postgres://USER@HOST:PORT/DB") }
         let source = try AcctcodesStore(path: from)
-        let target = try await PostgresStore.open(try PostgresLocation(to, passwordFile: dbPasswordFile),
+        let target = try await PostgresStore.open(try PostgresLocation(to, passwordFile: dbPasswordFile), deadline: .seconds(60),
                                                   logger: Logger(label: "acctcodes.postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
         do {
             try await copy(from: source, to: target)

@@ -24,7 +24,8 @@ struct StoreOptions: ParsableArguments {
     /// with the process.
     func open() async throws -> any AdminStore {
         if PostgresLocation.isPostgres(path) {
-            return try await PostgresStore.open(try PostgresLocation(path, passwordFile: dbPasswordFile), logger: Logger(label: "acctcodes.postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
+            // An operator's command may wait longer than a call for a busy database.
+            return try await PostgresStore.open(try PostgresLocation(path, passwordFile: dbPasswordFile), deadline: .seconds(30), logger: Logger(label: "acctcodes.postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
         return try AcctcodesStore(path: path)
     }

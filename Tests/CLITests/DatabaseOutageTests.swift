@@ -74,7 +74,7 @@ struct DatabaseOutageTests {
             let files = try FileManager.default.contentsOfDirectory(atPath: cli.dir.path).filter { $0.hasSuffix(".spool.jsonl") }
             return files.isEmpty
         }
-        let store = try await PostgresStore.open(location)
+        let store = try await PostgresStore.open(location, deadline: TestPostgres.deadline)
         let entries = try await store.usagePage(UsageFilter(accountID: "default"), afterID: nil, limit: 1_000_000)
         await store.close()
         let counts = Dictionary(grouping: entries, by: \.uniqueID).mapValues(\.count)

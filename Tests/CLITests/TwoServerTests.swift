@@ -22,6 +22,9 @@ struct TwoServerTests {
         return cli
     }
 
+    /// A busy machine must not turn these into outage tests: the database gets 10 s a query.
+    static let patient = ["--commit-wait", "10000"]
+
     static func call(_ server: ServerProcess, keys: String, uniqueID: String) async throws -> SessionRecord {
         var environment = SessionEnvironment(script: "outbound?user=1001&number=011442079460000")
         environment.uniqueID = uniqueID
@@ -31,8 +34,8 @@ struct TwoServerTests {
     @Test func aChangeThroughOneServersAPIIsSeenByACallOnTheOther() async throws {
         let cli = try await Self.configured()
         let token = try await cli.ok(["token", "create", "--name", "test", "--role", "operator"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        let a = try ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"])
-        let b = try ServerProcess(cli: cli)
+        let a = try ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"] + Self.patient)
+        let b = try ServerProcess(cli: cli, extra: Self.patient)
         defer { a.stop(); b.stop() }
         try await a.ready()
         try await b.ready()
@@ -55,8 +58,8 @@ struct TwoServerTests {
     @Test func aGuessingRobotAlternatingServersIsLockedOutAfterTheSameNumberOfGuesses() async throws {
         let cli = try await Self.configured()
         try await cli.ok(["account", "set", "--lockout-after", "4", "--lockout-window", "60", "--lockout-minutes", "30"])
-        let a = try ServerProcess(cli: cli)
-        let b = try ServerProcess(cli: cli)
+        let a = try ServerProcess(cli: cli, extra: Self.patient)
+        let b = try ServerProcess(cli: cli, extra: Self.patient)
         defer { a.stop(); b.stop() }
         try await a.ready()
         try await b.ready()
@@ -94,7 +97,7 @@ struct TwoServerTests {
         #expect(again.status != 0 && again.stderr.contains("already holds data"), "\(again.stderr)")
         // The moved install answers calls and keeps its usage log.
         let cli = CLI(postgres: target)
-        let server = try ServerProcess(cli: cli)
+        let server = try ServerProcess(cli: cli, extra: Self.patient)
         defer { server.stop() }
         try await server.ready()
         #expect(try await Self.call(server, keys: "1234#", uniqueID: "moved.3")[variable: "ACCTCODE_RESULT"] == "ACCEPTED")

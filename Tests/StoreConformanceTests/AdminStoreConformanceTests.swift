@@ -23,7 +23,7 @@ import Testing
             case .memory:
                 MemoryStore()
             case .postgres:
-                try await PostgresStore.open(try await TestPostgres.freshDatabase())
+                try await PostgresStore.open(try await TestPostgres.freshDatabase(), deadline: TestPostgres.deadline)
             }
         }
     }

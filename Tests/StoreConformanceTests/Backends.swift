@@ -84,7 +84,7 @@ final class PostgresInstance: ConformingStore {
     }
 
     init(database: PostgresLocation, all: Instances = Instances()) async throws {
-        store = try await PostgresStore.open(database)
+        store = try await PostgresStore.open(database, deadline: TestPostgres.deadline)
         self.all = all
         all.stores.withLock { $0.append(store) }
     }
@@ -128,7 +128,7 @@ final class PostgresInstance: ConformingStore {
 @Suite struct PostgresAvailability {
     @Test(.enabled(if: TestPostgres.server != nil, "no PostgreSQL: set ACCTCODES_TEST_POSTGRES=postgres://USER@HOST:PORT/DB (.ci/run does)"))
     func postgresCasesRunHere() async throws {
-        let store = try await PostgresStore.open(try TestPostgres.freshDatabase())
+        let store = try await PostgresStore.open(try await TestPostgres.freshDatabase(), deadline: TestPostgres.deadline)
         await store.close()
     }
 }

@@ -9,6 +9,9 @@ public enum TestPostgres {
         return try? PostgresLocation(text)
     }
 
+    /// Tests are not about deadlines: a busy machine opening many stores at once must not fail them.
+    public static let deadline: Duration = .seconds(60)
+
     public struct Unavailable: Error, CustomStringConvertible {
         public var description: String { "ACCTCODES_TEST_POSTGRES is not set" }
     }
