@@ -66,7 +66,7 @@ public final class PostgresStore: Sendable {
         let running = tasks.withLock { tasks in defer { tasks = [] }; return tasks }
         for task in running { task.cancel() }
         // Bounded: a shutdown must not hang on a connection that does not close.
-        _ = await Deadline.race(Task { for task in running { await task.value } }, within: .seconds(5))
+        _ = await Deadline.race(within: .seconds(5)) { for task in running { await task.value } }
     }
 
     func start(_ body: @escaping @Sendable () async -> Void) {
@@ -89,10 +89,7 @@ public final class PostgresStore: Sendable {
     func timed<T: Sendable>(_ what: String, bound: Duration? = nil,
                             _ body: @escaping @Sendable () async throws -> T) async throws(StoreError) -> T {
         let limit = bound ?? deadline
-        let work = Task { try await body() }
-        guard let result = await withTaskCancellationHandler(operation: { await Deadline.race(work, within: limit) },
-                                                             onCancel: { work.cancel() }) else {
-            work.cancel()
+        guard let result = await Deadline.race(within: limit, body) else {
             throw .unavailable("PostgreSQL at \(location) did not answer within \(limit) (\(what))")
         }
         do { return try result.get() } catch { throw Self.wrap(error) }
@@ -148,37 +145,43 @@ public final class PostgresStore: Sendable {
     }
 }
 
-/// The first of a task's end and a deadline, without waiting for the task after the deadline.
+/// The first of a piece of work's end and a deadline, without waiting for the work after the
+/// deadline (it is cancelled then). One task and one event-loop timer: this runs for every query
+/// on the call path, where a task group or a sleeping task per query cost measurable CPU.
 enum Deadline {
-    static func race<T: Sendable>(_ work: Task<T, any Error>, within limit: Duration) async -> Result<T, any Error>? {
-        await race(Task { () async throws -> T in try await work.value }, limit)
-    }
-
-    static func race(_ work: Task<Void, Never>, within limit: Duration) async -> Result<Void, any Error>? {
-        await race(Task { () async throws -> Void in await work.value }, limit)
-    }
-
-    private static func race<T: Sendable>(_ work: Task<T, any Error>, _ limit: Duration) async -> Result<T, any Error>? {
+    static func race<T: Sendable>(within limit: Duration, _ body: @escaping @Sendable () async throws -> T) async -> Result<T, any Error>? {
         let waiter = Mutex<CheckedContinuation<Result<T, any Error>?, Never>?>(nil)
-        return await withCheckedContinuation { continuation in
-            waiter.withLock { $0 = continuation }
-            let finish: @Sendable (Result<T, any Error>?) -> Void = { outcome in
-                waiter.withLock { pending in
-                    pending?.resume(returning: outcome)
-                    pending = nil
-                }
-            }
-            let timer = Task {
-                try? await Task.sleep(for: limit)
-                finish(nil)
-            }
-            Task {
-                finish(await work.result)
-                // Then (not before: a cancelled timer finishes at once) no timer left sleeping behind every query.
-                timer.cancel()
+        let work = Mutex<Task<Void, Never>?>(nil)
+        let finish: @Sendable (Result<T, any Error>?) -> Void = { outcome in
+            waiter.withLock { pending in
+                pending?.resume(returning: outcome)
+                pending = nil
             }
         }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                waiter.withLock { $0 = continuation }
+                let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(Int64(limit.nanoseconds))) {
+                    finish(nil)
+                    work.withLock { $0?.cancel() }
+                }
+                work.withLock {
+                    $0 = Task {
+                        let result: Result<T, any Error>
+                        do { result = .success(try await body()) } catch { result = .failure(error) }
+                        timer.cancel()
+                        finish(result)
+                    }
+                }
+            }
+        } onCancel: {
+            work.withLock { $0?.cancel() }
+        }
     }
+}
+
+extension Duration {
+    var nanoseconds: Double { Double(components.seconds) * 1e9 + Double(components.attoseconds) / 1e9 }
 }
 
 /// Says once a minute at most that the call path is running on the mirror: an outage of the
