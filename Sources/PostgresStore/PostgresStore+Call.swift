@@ -21,9 +21,7 @@ extension PostgresStore: CallStore {
     public func lock(account: String, subject: LockSubject) async throws(StoreError) -> LockState? {
         do {
             return try await timed("reading a lock") { [client] in
-                try await client.query("""
-                    SELECT locked_at, until, strikes, count FROM lockout WHERE account_id = \(account) AND subject = \(subject.key)
-                    """).decode((Double, Double, Int, Int).self).collect().first
+                try await client.execute(HotStatements.Lock(account: account, subject: subject.key)).collect().first
                     .map { LockState(lockedAt: $0.0, until: $0.1, strikes: $0.2, count: $0.3) }
             }
         } catch {

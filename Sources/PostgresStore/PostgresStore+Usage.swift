@@ -85,20 +85,8 @@ extension PostgresStore: UsageStore {
         let rows = entries.map(InsertRow.init)
         let json: String
         do { json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self) } catch { throw .database("\(error)") }
-        let query: PostgresQuery = """
-            INSERT INTO usage (started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason,
-                               code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec)
-            SELECT started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason,
-                   code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec
-            FROM jsonb_to_recordset(\(json)::jsonb) AS x(
-                started_ms bigint, route text, account_id text, "user" text, caller_id text, dialed text, class text, asked text,
-                incorrect_entries integer, result text, reason text, code text, tag_code text, tagged_ms bigint, uniqueid text,
-                linkedid text, channel text, ended_ms bigint, disposition text, duration integer, billsec integer)
-            ON CONFLICT (account_id, uniqueid, route, started_ms) DO NOTHING
-            RETURNING account_id, uniqueid, route, started_ms
-            """
         let inserted = try await timed("writing the usage log") { [client, logger] in
-            try await client.query(query, logger: logger).decode((String, String, String, Int64).self).collect()
+            try await client.execute(HotStatements.InsertEntries(json: json), logger: logger).collect()
         }
         var fresh = Set(inserted.map { "\($0.0)\u{1}\($0.1)\u{1}\($0.2)\u{1}\($0.3)" })
         return rows.map { row in

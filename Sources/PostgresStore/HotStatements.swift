@@ -1,0 +1,50 @@
+import PostgresNIO
+
+/// The call path's statements, prepared once per connection: parsed and planned by PostgreSQL
+/// once instead of on every call.
+enum HotStatements {
+    /// The caller's lock when a code is checked.
+    struct Lock: PostgresPreparedStatement {
+        static let sql = "SELECT locked_at, until, strikes, count FROM lockout WHERE account_id = $1 AND subject = $2"
+        typealias Row = (Double, Double, Int, Int)
+
+        var account: String
+        var subject: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(account)
+            bindings.append(subject)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// A batch of calls' entries, as JSON rows (see `PostgresStore.insertAll`).
+    struct InsertEntries: PostgresPreparedStatement {
+        static let sql = """
+            INSERT INTO usage (started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason,
+                               code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec)
+            SELECT started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason,
+                   code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec
+            FROM jsonb_to_recordset($1::jsonb) AS x(
+                started_ms bigint, route text, account_id text, "user" text, caller_id text, dialed text, class text, asked text,
+                incorrect_entries integer, result text, reason text, code text, tag_code text, tagged_ms bigint, uniqueid text,
+                linkedid text, channel text, ended_ms bigint, disposition text, duration integer, billsec integer)
+            ON CONFLICT (account_id, uniqueid, route, started_ms) DO NOTHING
+            RETURNING account_id, uniqueid, route, started_ms
+            """
+        typealias Row = (String, String, String, Int64)
+
+        var json: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(json)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+}
