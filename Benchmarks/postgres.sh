@@ -73,6 +73,30 @@ echo "| 2 servers, one PostgreSQL | ${sps[pg]} | $(median <<<"${sps[pg]}") | $(m
 awk -v a="$(median <<<"${sps[pg]}")" -v b="$(median <<<"${sps[sqlite]}")" -v p="$(median <<<"${p99[pg]}")" -v q="$(median <<<"${p99[sqlite]}")" \
   'BEGIN { printf "\ntwo servers on PostgreSQL: %.0f %% of one on SQLite; p99 %.2f x\n", 100 * a / b, p / q }'
 
+# How soon a change made through one server is what a call on the other sees: a code added (by the
+# CLI, on the database) and then called on the second server until it is accepted, 20 times. An
+# upper bound: each try is a whole `acctcodes call` process (a few ms).
+# The lockout off for this part: the tries before the code arrives are wrong codes.
+"$bin/acctcodes" account set --lockout-after 0 --db "$pg" >/dev/null
+a=$((port + 1)); b=$((port + 2))
+"$bin/acctcodes" serve --db "$pg" --listen "127.0.0.1:$a" --http-listen off --log-level warning --spool "$work/a.spool" 2>>"$work/pg.log" &
+pa=$!
+"$bin/acctcodes" serve --db "$pg" --listen "127.0.0.1:$b" --http-listen off --log-level warning --spool "$work/b.spool" 2>>"$work/pg.log" &
+pb=$!; wait_port "$a"; wait_port "$b"
+seen=()
+for i in $(seq 1 20); do
+  new=$(printf '99%05d' "$i")
+  "$bin/acctcodes" code add "$new" --db "$pg" >/dev/null
+  t0=$(date +%s%N)
+  tries=0
+  until "$bin/acctcodes" call --server "127.0.0.1:$b" --keys "$new#" --uniqueid "seen.$i.$tries" 2>/dev/null | grep -q "result: ACCEPTED"; do
+    tries=$((tries + 1)); [ "$tries" -lt 2000 ] || { echo "server B never accepted code $new" >&2; exit 1; }
+  done
+  seen+=($(( ($(date +%s%N) - t0) / 1000000 )))
+done
+kill $pa $pb; wait $pa $pb 2>/dev/null || true
+printf '%s\n' "${seen[@]}" | sort -n | awk '{a[NR]=$1} END {printf "\na change through one server seen by a call on the other: p50 %d ms, p99 (max of %d) %d ms\n", a[int((NR+1)/2)], NR, a[NR]}'
+
 # The ceiling: the hot path's own statements straight from pgbench (a lock read and a usage insert a call).
 cat >"$work/hot.sql" <<'SQL'
 \set n random(1, 2000000000)

@@ -201,15 +201,21 @@ public final class MemoryStore: CallStore, UsageStore, Sendable {
 
     /// Replaces everything stored for `accounts` (and adds whatever else `contents` holds): a
     /// reload of the accounts one server learnt another changed.
-    public func replace(accounts: Set<String>, with contents: Contents) {
+    ///
+    /// The codes of accounts in `keepingCodesOf` stay, less `removingCodes`, and `contents`' codes
+    /// are added over them: a reload of only the codes that changed.
+    public func replace(accounts: Set<String>, with contents: Contents, keepingCodesOf kept: Set<String> = [],
+                        removingCodes removed: [Key] = []) {
         shared.state.withLock { state in
             if !accounts.isEmpty {
                 state.accounts = state.accounts.filter { !accounts.contains($0.key) }
                 state.groups = state.groups.filter { !accounts.contains($0.key.account) }
                 state.users = state.users.filter { !accounts.contains($0.key.account) }
-                state.codes = state.codes.filter { !accounts.contains($0.key.account) }
                 state.locks = state.locks.filter { !accounts.contains($0.key.account) }
+                let dropped = accounts.subtracting(kept)
+                if !dropped.isEmpty { state.codes = state.codes.filter { !dropped.contains($0.key.account) } }
             }
+            for key in removed { state.codes.removeValue(forKey: key) }
             state.accounts.merge(contents.accounts) { $1 }
             state.groups.merge(contents.groups) { $1 }
             state.users.merge(contents.users) { $1 }

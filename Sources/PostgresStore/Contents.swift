@@ -31,6 +31,8 @@ enum Rows {
         case all
         /// These, and one other if the account has one: enough for "has codes" before and after a change.
         case named(Set<String>)
+        /// Those written after `revision` (a mirror's reload of an account it has).
+        case since(Int64)
     }
 
     /// The rows of `accounts` (nil: every account).
@@ -58,6 +60,10 @@ enum Rows {
         case .all:
             codeRows = try await connection.query("SELECT account_id, code, doc FROM code WHERE \(all) OR account_id = ANY(\(ids))",
                                                   logger: logger)
+        case .since(let revision):
+            codeRows = try await connection.query("""
+                SELECT account_id, code, doc FROM code WHERE account_id = ANY(\(ids)) AND revision > \(revision)
+                """, logger: logger)
         case .named(let named):
             let names = Array(named)
             codeRows = try await connection.query("""
@@ -80,7 +86,7 @@ enum Rows {
     /// Writes what a change did to the loaded rows (`before` to `after`), its audit records with it.
     /// Returns the accounts whose settings changed.
     static func writeBack(_ connection: PostgresConnection, before: MemoryStore.Contents, after: MemoryStore.Contents,
-                          logger: Logger) async throws -> Set<String> {
+                          revision: Int64, logger: Logger) async throws -> Set<String> {
         var changed = Set<String>()
         let accounts = after.accounts.filter { before.accounts[$0.key] != $0.value }
         if !accounts.isEmpty {
@@ -100,10 +106,11 @@ enum Rows {
         if !codes.isEmpty {
             let values = Array(codes.values)
             try await connection.query("""
-                INSERT INTO code (account_id, code, description, active, doc)
-                SELECT * FROM unnest(\(values.map(\.accountID))::text[], \(values.map(\.code))::text[], \(values.map(\.description))::text[],
-                                     \(values.map(\.active))::boolean[], \(try values.map { try doc($0) })::text[])
-                ON CONFLICT (account_id, code) DO UPDATE SET description = EXCLUDED.description, active = EXCLUDED.active, doc = EXCLUDED.doc
+                INSERT INTO code (account_id, code, description, active, doc, revision)
+                SELECT *, \(revision)::bigint FROM unnest(\(values.map(\.accountID))::text[], \(values.map(\.code))::text[],
+                                     \(values.map(\.description))::text[], \(values.map(\.active))::boolean[], \(try values.map { try doc($0) })::text[])
+                ON CONFLICT (account_id, code) DO UPDATE SET description = EXCLUDED.description, active = EXCLUDED.active, doc = EXCLUDED.doc,
+                    revision = EXCLUDED.revision
                 """, logger: logger)
             changed.formUnion(codes.keys.map(\.account))
         }
@@ -111,6 +118,10 @@ enum Rows {
         if !removedCodes.isEmpty {
             try await connection.query("""
                 DELETE FROM code WHERE (account_id, code) IN (SELECT * FROM unnest(\(removedCodes.map(\.account))::text[], \(removedCodes.map(\.name))::text[]))
+                """, logger: logger)
+            try await connection.query("""
+                INSERT INTO code_removed (account_id, code, revision)
+                SELECT *, \(revision)::bigint FROM unnest(\(removedCodes.map(\.account))::text[], \(removedCodes.map(\.name))::text[])
                 """, logger: logger)
             changed.formUnion(removedCodes.map(\.account))
         }
@@ -148,15 +159,34 @@ enum Rows {
         return changed
     }
 
-    /// Marks accounts changed: every server reloads them (the notification now, the poll at worst).
-    static func bump(_ connection: PostgresConnection, accounts: Set<String>, logger: Logger) async throws {
+    /// The revision a change writes under. Taken under the account's lock (every change to an
+    /// account, lockouts included, takes it first), so an account's revisions follow the order its
+    /// changes commit in: a server that has read revision R has every code row written at or below R.
+    static func nextRevision(_ connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        try await connection.query("SELECT nextval('settings_revision_seq')", logger: logger).decode(Int64.self).collect().first ?? 0
+    }
+
+    /// Marks accounts changed at `revision`: every server reloads them (the notification now, the poll at worst).
+    static func bump(_ connection: PostgresConnection, accounts: Set<String>, revision: Int64, logger: Logger) async throws {
         for account in accounts.sorted() {
             try await connection.query("""
-                INSERT INTO settings_revision (account_id, revision) VALUES (\(account), nextval('settings_revision_seq'))
-                ON CONFLICT (account_id) DO UPDATE SET revision = EXCLUDED.revision
+                INSERT INTO settings_revision (account_id, revision) VALUES (\(account), \(revision))
+                ON CONFLICT (account_id) DO UPDATE SET revision = GREATEST(settings_revision.revision, EXCLUDED.revision)
                 """, logger: logger)
             try await connection.query("SELECT pg_notify(\(SettingsSync.channel), \(account))", logger: logger)
         }
+    }
+
+    /// Takes the account's lock and a revision for a change to it.
+    static func beginChange(_ connection: PostgresConnection, account: String, logger: Logger) async throws -> Int64 {
+        try await lock(connection, "account:\(account)", logger: logger)
+        return try await nextRevision(connection, logger: logger)
+    }
+
+    /// Codes removed from `account` after `revision`.
+    static func removedCodes(_ connection: PostgresConnection, account: String, since revision: Int64, logger: Logger) async throws -> [Key] {
+        try await connection.query("SELECT code FROM code_removed WHERE account_id = \(account) AND revision > \(revision)", logger: logger)
+            .decode(String.self).collect().map { Key(account: account, name: $0) }
     }
 
     /// Serialises changes to one account across servers, until the transaction ends.

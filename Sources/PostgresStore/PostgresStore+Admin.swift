@@ -12,16 +12,16 @@ extension PostgresStore: AdminStore {
     func change<T: Sendable>(account: String, codes: Rows.Codes = .named([]),
                              _ body: @escaping @Sendable (MemoryStore) async throws -> T) async throws(StoreError) -> T {
         let (result, changed) = try await transaction("changing account \(account)", bound: .seconds(30)) { [logger] connection in
-            try await Rows.lock(connection, "account:\(account)", logger: logger)
+            let revision = try await Rows.beginChange(connection, account: account, logger: logger)
             let before = try await Rows.load(connection, accounts: [account], codes: codes, logger: logger)
             let workspace = MemoryStore(contents: before)
             let result = try await body(workspace)
-            let changed = try await Rows.writeBack(connection, before: before, after: workspace.contents, logger: logger)
-            try await Rows.bump(connection, accounts: changed, logger: logger)
+            let changed = try await Rows.writeBack(connection, before: before, after: workspace.contents, revision: revision, logger: logger)
+            try await Rows.bump(connection, accounts: changed, revision: revision, logger: logger)
             return (result, changed)
         }
         // This server's next call sees the change without waiting for the notification.
-        if !changed.isEmpty { try? await sync.reload(self, accounts: Array(changed)) }
+        if !changed.isEmpty, sync.isFollowing { try? await sync.reload(self, accounts: Array(changed)) }
         return result
     }
 
@@ -167,7 +167,8 @@ extension PostgresStore: AdminStore {
                 """, logger: logger).decode(Double.self).collect().first
             try await connection.query("DELETE FROM entry_failure WHERE account_id = \(account) AND subject = \(key)", logger: logger)
             if let audit { try await Rows.insert(audit, connection, logger: logger) }
-            try await Rows.bump(connection, accounts: [account], logger: logger)
+            let revision = try await Rows.beginChange(connection, account: account, logger: logger)
+            try await Rows.bump(connection, accounts: [account], revision: revision, logger: logger)
             return (until ?? -.infinity) > now
         }
         mirror.unlock(account: account, subject: subject)

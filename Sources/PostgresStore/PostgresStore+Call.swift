@@ -72,17 +72,21 @@ extension PostgresStore: CallStore {
                 ON CONFLICT (account_id, subject) DO UPDATE SET locked_at = EXCLUDED.locked_at, until = EXCLUDED.until,
                     strikes = EXCLUDED.strikes, count = EXCLUDED.count
                 """, logger: logger)
-            try await Rows.bump(connection, accounts: [account], logger: logger)
+            let revision = try await Rows.beginChange(connection, account: account, logger: logger)
+            try await Rows.bump(connection, accounts: [account], revision: revision, logger: logger)
             return lock
         }
         if let lock { mirror.setLock(account: account, subject: subject, lock) }
         return lock
     }
 
-    func forgetOldIncorrectEntries() async throws(StoreError) {
+    /// Incorrect entries older than any lockout window, and code tombstones older than a day
+    /// (a server away longer reloads everything when it is back).
+    func forgetOldEntries() async throws(StoreError) {
         let cutoff = Date().timeIntervalSince1970 - 1440 * 60
-        try await timed("forgetting old incorrect entries") { [client, logger] in
+        try await timed("forgetting old entries") { [client, logger] in
             try await client.query("DELETE FROM entry_failure WHERE at < \(cutoff)", logger: logger)
+            try await client.query("DELETE FROM code_removed WHERE removed_at < now() - interval '1 day'", logger: logger)
             return ()
         }
     }

@@ -18,18 +18,17 @@ extension PostgresStore {
     /// Settings, codes and audit records (oldest first) and tokens, in one transaction; every
     /// server reloads the accounts.
     public func copyIn(_ contents: MemoryStore.Contents, tokens: [StoredToken]) async throws(StoreError) {
-        let changed = try await transaction("copying settings in", bound: .seconds(600)) { [logger] connection in
-            let changed = try await Rows.writeBack(connection, before: MemoryStore.Contents(), after: contents, logger: logger)
+        try await transaction("copying settings in", bound: .seconds(600)) { [logger] connection in
+            let revision = try await Rows.nextRevision(connection, logger: logger)
+            let changed = try await Rows.writeBack(connection, before: MemoryStore.Contents(), after: contents, revision: revision, logger: logger)
             for token in tokens {
                 try await connection.query("""
                     INSERT INTO api_token (id, hash, created_at, doc)
                     VALUES (\(token.id), \(token.hash), \(token.createdAt.timeIntervalSince1970), \(try Rows.doc(token)))
                     """, logger: logger)
             }
-            try await Rows.bump(connection, accounts: changed.union(contents.accounts.keys), logger: logger)
-            return changed
+            try await Rows.bump(connection, accounts: changed.union(contents.accounts.keys), revision: revision, logger: logger)
         }
-        if !changed.isEmpty { try await sync.reload(self, accounts: Array(changed)) }
     }
 
     /// Applies usage operations from an async caller (the synchronous port is for the writer's queue).

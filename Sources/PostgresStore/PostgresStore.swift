@@ -32,8 +32,10 @@ public final class PostgresStore: Sendable {
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
     /// Connects, migrates the schema (once across servers starting together), loads the mirror
-    /// and starts following other servers' changes. `deadline` bounds every query.
+    /// and starts following other servers' changes. `deadline` bounds every query. Without
+    /// `callPath` (an admin command) the mirror stays empty: the admin port reads the database.
     public static func open(_ location: PostgresLocation, deadline: Duration = .seconds(2), poll: Duration = .seconds(1),
+                            callPath: Bool = true,
                             logger: Logger = Logger(label: "acctcodes.postgres")) async throws(StoreError) -> PostgresStore {
         let store = PostgresStore(location: location, deadline: deadline, poll: poll, logger: logger)
         store.start { await store.client.run() }
@@ -41,7 +43,7 @@ public final class PostgresStore: Sendable {
         try? await Task.sleep(for: .milliseconds(20))
         do {
             try await store.timed("migrating the schema", bound: .seconds(30)) { try await Schema.migrate(store.client, logger: logger) }
-            try await store.sync.start(store)
+            if callPath { try await store.sync.start(store) }
         } catch {
             await store.close()
             throw Self.opening(location, error)

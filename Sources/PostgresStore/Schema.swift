@@ -43,6 +43,15 @@ enum Schema {
         CREATE INDEX usage_account_started ON usage (account_id, started_ms);
         CREATE INDEX usage_account_id ON usage (account_id, id);
         """,
+        // Codes reload by what changed: each row keeps the revision that wrote it, a removal
+        // leaves a tombstone (kept a day), so a server with 100,000 codes re-reads one, not all.
+        """
+        ALTER TABLE code ADD COLUMN revision bigint NOT NULL DEFAULT 0;
+        CREATE INDEX code_revision ON code (account_id, revision);
+        CREATE TABLE code_removed (account_id text NOT NULL, code text NOT NULL, revision bigint NOT NULL,
+                                   removed_at timestamptz NOT NULL DEFAULT now());
+        CREATE INDEX code_removed_revision ON code_removed (account_id, revision);
+        """,
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

@@ -19,6 +19,7 @@ final class SettingsSync: Sendable {
     private struct State {
         var revisions: [String: Int64] = [:]
         var polls = 0
+        var following = false
     }
 
     let poll: Duration
@@ -29,7 +30,11 @@ final class SettingsSync: Sendable {
     }
 
     /// Listens, loads everything, then follows changes until the store closes.
+    /// Whether this store keeps a mirror (a server, `explain`), not an admin command's bare store.
+    var isFollowing: Bool { state.withLock { $0.following } }
+
     func start(_ store: PostgresStore) async throws(StoreError) {
+        state.withLock { $0.following = true }
         let listening = AsyncStream<Void>.makeStream()
         store.start { await self.listen(store, ready: listening.continuation) }
         // The first listen is awaited (briefly): changes made while loading are then not missed.
@@ -54,9 +59,13 @@ final class SettingsSync: Sendable {
         if all || !stale.isEmpty { try await reload(store, accounts: all ? nil : stale) }
     }
 
-    /// Reloads accounts (nil: all) in one snapshot, with the revisions they were read at.
+    /// Reloads accounts (nil: all) in one snapshot, with the revisions they were read at. An
+    /// account this server has already loaded re-reads only the codes written or removed since
+    /// (see `Rows.nextRevision`); everything else of the account is small and read whole.
     func reload(_ store: PostgresStore, accounts: [String]?) async throws(StoreError) {
-        let (contents, revisions) = try await store.transaction("reloading settings", bound: .seconds(120)) { [logger = store.logger] connection in
+        let known = state.withLock { $0.revisions }
+        let (contents, revisions, removed, partial) = try await store.transaction("reloading settings", bound: .seconds(120)) {
+            [logger = store.logger] connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             var revisions: [String: Int64] = [:]
             let all = accounts == nil
@@ -66,13 +75,30 @@ final class SettingsSync: Sendable {
                 .decode((String, Int64).self) {
                 revisions[account] = revision
             }
-            let contents = try await Rows.load(connection, accounts: accounts, codes: .all, logger: logger)
-            return (contents, revisions)
+            guard let accounts else {
+                return (try await Rows.load(connection, accounts: nil, codes: .all, logger: logger), revisions, [Rows.Key](), Set<String>())
+            }
+            var contents = try await Rows.load(connection, accounts: accounts, codes: .named([]), logger: logger)
+            contents.codes = [:]
+            var removed: [Rows.Key] = []
+            var partial = Set<String>()
+            for account in accounts {
+                let codes: Rows.Codes = known[account].map { .since($0) } ?? .all
+                if case .since(let revision) = codes {
+                    partial.insert(account)
+                    removed += try await Rows.removedCodes(connection, account: account, since: revision, logger: logger)
+                }
+                let loaded = try await Rows.load(connection, accounts: [account], codes: codes, logger: logger)
+                contents.codes.merge(loaded.codes) { $1 }
+            }
+            return (contents, revisions, removed, partial)
         }
         state.withLock { state in
-            // A reload that read older rows than one already kept is dropped for those accounts.
+            // A reload that read older rows than one already kept is dropped for those accounts;
+            // so is a partial one that started from a revision the mirror no longer has.
             let fresh = Set((accounts ?? Array(revisions.keys) + Array(contents.accounts.keys)).filter { account in
                 (revisions[account] ?? 0) >= (state.revisions[account] ?? 0)
+                    && (!partial.contains(account) || state.revisions[account] == known[account])
             })
             var kept = MemoryStore.Contents()
             kept.accounts = contents.accounts.filter { fresh.contains($0.key) }
@@ -80,7 +106,8 @@ final class SettingsSync: Sendable {
             kept.users = contents.users.filter { fresh.contains($0.key.account) }
             kept.codes = contents.codes.filter { fresh.contains($0.key.account) }
             kept.locks = contents.locks.filter { fresh.contains($0.key.account) }
-            store.mirror.replace(accounts: fresh, with: kept)
+            store.mirror.replace(accounts: fresh, with: kept, keepingCodesOf: partial.intersection(fresh),
+                                 removingCodes: removed.filter { fresh.contains($0.account) })
             for account in fresh { state.revisions[account] = revisions[account] ?? state.revisions[account] }
         }
     }
@@ -102,7 +129,8 @@ final class SettingsSync: Sendable {
                 let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: store.logger)
                 defer { Task { try? await connection.close() } }
                 let notifications = try await connection.listen(Self.channel)
-                if first { ready.yield(); ready.finish(); first = false } else { try? await refresh(store) }
+                // Back after a lost connection: read everything again (a day's outage outlives the tombstones).
+                if first { ready.yield(); ready.finish(); first = false } else { try? await refresh(store, all: true) }
                 attempt = 0
                 // The sequence does not end when the task is cancelled; closing the connection ends it.
                 try await withTaskCancellationHandler {
@@ -133,14 +161,14 @@ final class SettingsSync: Sendable {
             try? await Task.sleep(for: poll)
             if Task.isCancelled { break }
             do {
-                try await refresh(store)
+                try await refresh(store, all: failing)
                 if failing { store.logger.info("PostgreSQL answers again; settings are current") }
                 failing = false
                 let sweep = state.withLock { state in
                     state.polls += 1
                     return state.polls % 600 == 0
                 }
-                if sweep { try await store.forgetOldIncorrectEntries() }
+                if sweep { try await store.forgetOldEntries() }
             } catch {
                 if !failing { store.logger.warning("cannot read settings from PostgreSQL; calls use the settings last read: \(error)") }
                 failing = true

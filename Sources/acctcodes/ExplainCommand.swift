@@ -23,7 +23,7 @@ struct ExplainCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try await admin(store).explain(.init(account: store.account, user: user, dialed: dial, code: code, source: source,
+        let report = try await admin(store, callPath: true).explain(.init(account: store.account, user: user, dialed: dial, code: code, source: source,
                                                     channel: channel))
         if output.json { return try printJSON(report) }
         print("call        \(user) -> \(dial) (account \(report.account))")

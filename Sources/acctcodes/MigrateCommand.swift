@@ -32,7 +32,7 @@ struct MigrateCommand: AsyncParsableCommand {
         guard PostgresLocation.isPostgres(to) else { throw ValidationError("--to takes postgres://USER@HOST:PORT/DB") }
         let source = try AcctcodesStore(path: from)
         let target = try await PostgresStore.open(try PostgresLocation(to, passwordFile: dbPasswordFile), deadline: .seconds(60),
-                                                  logger: Logger(label: "acctcodes.postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
+                                                  callPath: false, logger: Logger(label: "acctcodes.postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
         do {
             try await copy(from: source, to: target)
         } catch {

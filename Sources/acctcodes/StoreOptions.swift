@@ -22,10 +22,13 @@ struct StoreOptions: ParsableArguments {
 
     /// The SQLite file or the PostgreSQL database. A command's PostgreSQL connections close
     /// with the process.
-    func open() async throws -> any AdminStore {
+    /// `callPath`: the command reads calls' facts (explain), so a PostgreSQL store loads its
+    /// copy of the settings; other commands read the database only.
+    func open(callPath: Bool = false) async throws -> any AdminStore {
         if PostgresLocation.isPostgres(path) {
             // An operator's command may wait longer than a call for a busy database.
-            return try await PostgresStore.open(try PostgresLocation(path, passwordFile: dbPasswordFile), deadline: .seconds(30), logger: Logger(label: "acctcodes.postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
+            return try await PostgresStore.open(try PostgresLocation(path, passwordFile: dbPasswordFile), deadline: .seconds(30),
+                                                callPath: callPath, logger: Logger(label: "acctcodes.postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
         return try AcctcodesStore(path: path)
     }
@@ -33,8 +36,8 @@ struct StoreOptions: ParsableArguments {
 
 /// The application layer as the CLI uses it: an operator named after the user who ran it, in
 /// the audit log. Whoever can open the database can change anything in it anyway.
-func admin(_ store: StoreOptions) async throws -> Admin {
-    Admin(store: try await store.open(), principal: .commandLine(user: commandLineUser()))
+func admin(_ store: StoreOptions, callPath: Bool = false) async throws -> Admin {
+    Admin(store: try await store.open(callPath: callPath), principal: .commandLine(user: commandLineUser()))
 }
 
 func commandLineUser() -> String {

@@ -22,7 +22,10 @@ stop() {
 }
 trap stop EXIT
 # fsync off: a throwaway cluster need not survive power loss, and tests on a busy disk stay fast.
-start() { "${as[@]}" "$bin/pg_ctl" -D "$dir/$1" -l "$dir/$1.log" -w -o "-p $2 -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null 2>&1; }
+start() {
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/$1" -l "$dir/$1.log" -w -o "-p $2 -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null 2>&1 \
+    || { echo "with-cluster.sh: PostgreSQL did not start on port $2 (ACCTCODES_TEST_PG_PORT picks another):" >&2; cat "$dir/$1.log" >&2; return 1; }
+}
 for data in data outage; do "${as[@]}" "$bin/initdb" -D "$dir/$data" -A trust -U postgres --no-sync >/dev/null; done
 start data "$port"
 start outage "$((port + 1))"
