@@ -25,9 +25,11 @@ extension PostgresStore: AdminStore {
         return result
     }
 
+    /// Reads the account's rows in one snapshot and answers from them. Admin reads and changes
+    /// wait up to 30 s: the call path's deadline (`--commit-wait`) is for calls.
     func read<T: Sendable>(account: String, codes: Rows.Codes = .named([]),
                            _ body: @escaping @Sendable (MemoryStore) async throws -> T) async throws(StoreError) -> T {
-        let contents = try await transaction("reading account \(account)") { [logger] connection in
+        let contents = try await transaction("reading account \(account)", bound: .seconds(30)) { [logger] connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             return try await Rows.load(connection, accounts: [account], codes: codes, logger: logger)
         }
