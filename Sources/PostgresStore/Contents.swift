@@ -35,8 +35,8 @@ enum Rows {
         case since(Int64)
     }
 
-    /// The rows of `accounts` (nil: every account).
-    static func load(_ connection: PostgresConnection, accounts: [String]?, codes: Codes, logger: Logger) async throws
+    /// The rows of `accounts` (nil: every account); their codes as `codes` says, none when nil.
+    static func load(_ connection: PostgresConnection, accounts: [String]?, codes: Codes?, logger: Logger) async throws
         -> MemoryStore.Contents {
         var contents = MemoryStore.Contents()
         let all = accounts == nil
@@ -55,6 +55,20 @@ enum Rows {
             .decode((String, String, String).self) {
             contents.users[Key(account: account, name: ext)] = try value(User.self, doc)
         }
+        if let codes { try await loadCodes(connection, accounts: accounts, codes, into: &contents.codes, logger: logger) }
+        for try await (account, subject, lockedAt, until, strikes, count) in try await connection.query(
+            "SELECT account_id, subject, locked_at, until, strikes, count FROM lockout WHERE \(all) OR account_id = ANY(\(ids))",
+            logger: logger).decode((String, String, Double, Double, Int, Int).self) {
+            contents.locks[Key(account: account, name: subject)] = LockState(lockedAt: lockedAt, until: until, strikes: strikes, count: count)
+        }
+        return contents
+    }
+
+    /// The codes of `accounts` (nil: every account) that `codes` names, added to `found`.
+    static func loadCodes(_ connection: PostgresConnection, accounts: [String]?, _ codes: Codes, into found: inout [Key: AccountCode],
+                          logger: Logger) async throws {
+        let all = accounts == nil
+        let ids = accounts ?? []
         let codeRows: PostgresRowSequence
         switch codes {
         case .all:
@@ -73,14 +87,8 @@ enum Rows {
                 """, logger: logger)
         }
         for try await (account, code, doc) in codeRows.decode((String, String, String).self) {
-            contents.codes[Key(account: account, name: code)] = try value(AccountCode.self, doc)
+            found[Key(account: account, name: code)] = try value(AccountCode.self, doc)
         }
-        for try await (account, subject, lockedAt, until, strikes, count) in try await connection.query(
-            "SELECT account_id, subject, locked_at, until, strikes, count FROM lockout WHERE \(all) OR account_id = ANY(\(ids))",
-            logger: logger).decode((String, String, Double, Double, Int, Int).self) {
-            contents.locks[Key(account: account, name: subject)] = LockState(lockedAt: lockedAt, until: until, strikes: strikes, count: count)
-        }
-        return contents
     }
 
     /// Writes what a change did to the loaded rows (`before` to `after`), its audit records with it.
@@ -173,7 +181,7 @@ enum Rows {
                 INSERT INTO settings_revision (account_id, revision) VALUES (\(account), \(revision))
                 ON CONFLICT (account_id) DO UPDATE SET revision = GREATEST(settings_revision.revision, EXCLUDED.revision)
                 """, logger: logger)
-            try await connection.query("SELECT pg_notify(\(SettingsSync.channel), \(account))", logger: logger)
+            try await connection.query("SELECT pg_notify(\(SettingsSync.channel), \("\(revision) \(account)"))", logger: logger)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import StoreCore
 
 /// Where the shared database is: `postgres://USER@HOST:PORT/DATABASE?sslmode=…`. The password is
@@ -72,5 +73,27 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         copy.password = nil
         copy.query = nil
         return copy.string ?? "the --db address"
+    }
+}
+
+extension PostgresLocation {
+    /// The pool's TLS setting for this `sslmode`.
+    var clientTLS: PostgresClient.Configuration.TLS {
+        switch tls {
+        case .disable: .disable
+        case .prefer: .prefer(.makeClientConfiguration())
+        case .require: .require(.makeClientConfiguration())
+        }
+    }
+
+    /// A single connection's settings (the notification listener, `createDatabase`), the same
+    /// `sslmode` as the pool's.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS = switch self.tls {
+        case .disable: .disable
+        case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        return PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
     }
 }

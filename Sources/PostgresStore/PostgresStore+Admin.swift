@@ -27,7 +27,7 @@ extension PostgresStore: AdminStore {
 
     /// Reads the account's rows in one snapshot and answers from them. Admin reads and changes
     /// wait up to 30 s: the call path's deadline (`--commit-wait`) is for calls.
-    func read<T: Sendable>(account: String, codes: Rows.Codes = .named([]),
+    func read<T: Sendable>(account: String, codes: Rows.Codes? = nil,
                            _ body: @escaping @Sendable (MemoryStore) async throws -> T) async throws(StoreError) -> T {
         let contents = try await transaction("reading account \(account)", bound: .seconds(30)) { [logger] connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)

@@ -30,12 +30,4 @@ extension PostgresStore {
             try await Rows.bump(connection, accounts: changed.union(contents.accounts.keys), revision: revision, logger: logger)
         }
     }
-
-    /// Applies usage operations from an async caller (the synchronous port is for the writer's queue).
-    @discardableResult
-    public func applyUsageHere(_ operations: [UsageOperation], replaying: Bool) async throws(StoreError) -> [UsageOperation.Applied] {
-        try await transaction("writing the usage log", bound: .seconds(600)) { [logger] connection in
-            try await Self.apply(operations, connection, logger: logger)
-        }
-    }
 }

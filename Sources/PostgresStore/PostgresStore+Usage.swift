@@ -11,13 +11,18 @@ extension PostgresStore: UsageStore {
     /// then spooled) lands once when replayed.
     @discardableResult
     public func applyUsage(_ operations: [UsageOperation], replaying: Bool) throws(StoreError) -> [UsageOperation.Applied] {
-        try blocking { () async throws(StoreError) -> [UsageOperation.Applied] in
-            // The usual batch, calls' own entries only: one statement, atomic on its own, one round trip.
-            let entries = operations.compactMap { if case .record(let entry) = $0 { entry } else { nil } }
-            if entries.count == operations.count { return try await self.insertAll(entries) }
-            return try await self.transaction("writing the usage log") { [logger = self.logger] connection in
-                try await Self.apply(operations, connection, logger: logger)
-            }
+        try blocking { () async throws(StoreError) -> [UsageOperation.Applied] in try await self.applyUsageHere(operations, replaying: replaying) }
+    }
+
+    /// The same from an async caller (`migrate`); the synchronous port is for the writer's and
+    /// the spool's queues.
+    @discardableResult
+    public func applyUsageHere(_ operations: [UsageOperation], replaying: Bool) async throws(StoreError) -> [UsageOperation.Applied] {
+        // The usual batch, calls' own entries only: one statement, atomic on its own, one round trip.
+        let entries = operations.compactMap { if case .record(let entry) = $0 { entry } else { nil } }
+        if entries.count == operations.count { return try await insertAll(entries) }
+        return try await transaction("writing the usage log") { [logger] connection in
+            try await Self.apply(operations, connection, logger: logger)
         }
     }
 

@@ -56,7 +56,7 @@ public final class PostgresStore: Sendable {
         self.deadline = deadline
         self.logger = logger
         var configuration = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user,
-                                                         password: location.password, database: location.database, tls: Self.tls(location.tls))
+                                                         password: location.password, database: location.database, tls: location.clientTLS)
         configuration.options.connectTimeout = deadline
         configuration.options.maximumConnections = 20
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -73,14 +73,6 @@ public final class PostgresStore: Sendable {
 
     func start(_ body: @escaping @Sendable () async -> Void) {
         tasks.withLock { $0.append(Task { await body() }) }
-    }
-
-    private static func tls(_ mode: PostgresLocation.TLSMode) -> PostgresClient.Configuration.TLS {
-        switch mode {
-        case .disable: .disable
-        case .prefer: .prefer(.makeClientConfiguration())
-        case .require: .require(.makeClientConfiguration())
-        }
     }
 
     // MARK: Deadlines and errors
@@ -219,10 +211,8 @@ extension PostgresStore {
         guard !name.isEmpty, name.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) }) else {
             throw .database("a database name is lowercase letters, digits and _: \(name.debugDescription)")
         }
-        let configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
-                                                             password: location.password, database: location.database, tls: .disable)
         do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: logger)
             defer { Task { try? await connection.close() } }
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
         } catch {

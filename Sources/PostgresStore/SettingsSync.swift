@@ -11,8 +11,9 @@ import Synchronization
 /// listens on a connection of its own (notifications arrive at commit); it listens before it
 /// loads, so nothing committed in between is missed. Notifications are lost while nobody listens
 /// (the database restarting, the connection cut), so a poll of every account's revision runs
-/// too: a change is seen within the poll's period at worst. An account is reloaded whole, in one
-/// snapshot, and kept only if no newer reload of it landed first.
+/// too: a change is seen within the poll's period at worst. An account is reloaded in one
+/// snapshot (its codes by what changed since the server's revision of it, the rest whole) and
+/// kept only if no newer reload of it landed first.
 final class SettingsSync: Sendable {
     static let channel = "acctcodes_settings"
 
@@ -46,6 +47,8 @@ final class SettingsSync: Sendable {
 
     /// The accounts whose revision differs from the mirror's, reloaded (all of them with `all`).
     func refresh(_ store: PostgresStore, all: Bool = false) async throws(StoreError) {
+        // Everything: `reload` reads the revisions with the rows.
+        if all { return try await reload(store, accounts: nil) }
         let stored = try await store.timed("reading revisions") { [client = store.client, logger = store.logger] in
             var revisions: [String: Int64] = [:]
             for try await (account, revision) in try await client.query("SELECT account_id, revision FROM settings_revision", logger: logger)
@@ -55,8 +58,8 @@ final class SettingsSync: Sendable {
             return revisions
         }
         let seen = state.withLock { $0.revisions }
-        let stale = all ? Array(stored.keys) : stored.filter { seen[$0.key] != $0.value }.map(\.key)
-        if all || !stale.isEmpty { try await reload(store, accounts: all ? nil : stale) }
+        let stale = stored.filter { seen[$0.key] != $0.value }.map(\.key)
+        if !stale.isEmpty { try await reload(store, accounts: stale) }
     }
 
     /// Reloads accounts (nil: all) in one snapshot, with the revisions they were read at. An
@@ -78,8 +81,7 @@ final class SettingsSync: Sendable {
             guard let accounts else {
                 return (try await Rows.load(connection, accounts: nil, codes: .all, logger: logger), revisions, [Rows.Key](), Set<String>())
             }
-            var contents = try await Rows.load(connection, accounts: accounts, codes: .named([]), logger: logger)
-            contents.codes = [:]
+            var contents = try await Rows.load(connection, accounts: accounts, codes: nil, logger: logger)
             var removed: [Rows.Key] = []
             var partial = Set<String>()
             for account in accounts {
@@ -88,8 +90,7 @@ final class SettingsSync: Sendable {
                     partial.insert(account)
                     removed += try await Rows.removedCodes(connection, account: account, since: revision, logger: logger)
                 }
-                let loaded = try await Rows.load(connection, accounts: [account], codes: codes, logger: logger)
-                contents.codes.merge(loaded.codes) { $1 }
+                try await Rows.loadCodes(connection, accounts: [account], codes, into: &contents.codes, logger: logger)
             }
             return (contents, revisions, removed, partial)
         }
@@ -112,21 +113,22 @@ final class SettingsSync: Sendable {
         }
     }
 
+    /// A notification's payload is `REVISION ACCOUNT`: the account, unless this server already
+    /// has that revision of it (it made the change and reloaded at once).
+    private func stale(_ payload: String) -> String? {
+        guard let space = payload.firstIndex(of: " "), let revision = Int64(payload[..<space]) else { return payload }
+        let account = String(payload[payload.index(after: space)...])
+        return state.withLock { ($0.revisions[account] ?? -1) >= revision } ? nil : account
+    }
+
     /// Follows notifications; after a lost connection, listens again and reloads what changed.
     private func listen(_ store: PostgresStore, ready: AsyncStream<Void>.Continuation) async {
-        var configuration = PostgresConnection.Configuration(host: store.location.host, port: store.location.port,
-                                                             username: store.location.user, password: store.location.password,
-                                                             database: store.location.database, tls: .disable)
         var attempt = 0
         var first = true
         while !Task.isCancelled {
             do {
-                switch store.location.tls {
-                case .disable: break
-                case .prefer: configuration.tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-                case .require: configuration.tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-                }
-                let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: store.logger)
+                let connection = try await PostgresConnection.connect(configuration: try store.location.connectionConfiguration(), id: 1,
+                                                                      logger: store.logger)
                 defer { Task { try? await connection.close() } }
                 let notifications = try await connection.listen(Self.channel)
                 // Back after a lost connection: read everything again (a day's outage outlives the tombstones).
@@ -135,7 +137,8 @@ final class SettingsSync: Sendable {
                 // The sequence does not end when the task is cancelled; closing the connection ends it.
                 try await withTaskCancellationHandler {
                     for try await notification in notifications {
-                        do { try await reload(store, accounts: [notification.payload]) } catch {
+                        guard let account = stale(notification.payload) else { continue }
+                        do { try await reload(store, accounts: [account]) } catch {
                             store.logger.warning("could not reload account settings after a change: \(error)")
                         }
                     }

@@ -72,7 +72,7 @@ struct MigrateCommand: AsyncParsableCommand {
               + "\(contents.codes.count) codes, \(tokens.count) tokens, \(audit.count) audit records")
 
         var entries = 0
-        for id in accounts + (accounts.contains(Account.defaultID) ? [] : [Account.defaultID]) {
+        for id in Self.withDefault(accounts) {
             var after: Int64?
             while true {
                 let page = try await source.usagePage(UsageFilter(accountID: id), afterID: after, limit: 5_000)
@@ -90,13 +90,18 @@ struct MigrateCommand: AsyncParsableCommand {
         try await verify(source, target, accounts: accounts, codes: contents.codes.count, users: contents.users.count, entries: entries)
     }
 
+    /// The accounts a usage log can name: the stored ones, and `default`, which exists unsaved.
+    private static func withDefault(_ accounts: [String]) -> [String] {
+        accounts + (accounts.contains(Account.defaultID) ? [] : [Account.defaultID])
+    }
+
     /// Counts and the usage log's totals, per account and per day, the same on both sides.
     private func verify(_ source: AcctcodesStore, _ target: PostgresStore, accounts: [String], codes: Int, users: Int,
                         entries: Int) async throws {
         var problems: [String] = []
         if try await target.accountIDs() != accounts { problems.append("accounts differ") }
         var targetCodes = 0, targetUsers = 0
-        for id in accounts + (accounts.contains(Account.defaultID) ? [] : [Account.defaultID]) {
+        for id in Self.withDefault(accounts) {
             if accounts.contains(id) {
                 targetCodes += try await target.codeCount(account: id)
                 targetUsers += try await target.users(account: id).count
