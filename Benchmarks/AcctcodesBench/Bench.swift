@@ -101,6 +101,8 @@ struct UsageInsert: ParsableCommand {
     @Option var db: String
     @Option var entries = 100_000
     @Option var batch = 20
+    @Flag(help: "Entries with a PBX and a request id, as the shipped dialplan sends them: each insert looks for an earlier attempt first.")
+    var requestIDs = false
 
     func run() throws {
         let store = try AcctcodesStore(path: db)
@@ -111,17 +113,23 @@ struct UsageInsert: ParsableCommand {
             let count = min(batch, entries - written)
             try store.applyUsage((0..<count).map { i in
                 let n = written + i
-                return .record(entry: UsageEntry(startedAt: Date(), route: "outbound", accountID: "default", user: String(1000 + n % 1000),
-                                  callerID: String(1000 + n % 1000), dialed: "011442079460000", callClass: "international",
-                                  asked: "required", incorrectEntries: 0, result: "ACCEPTED", reason: "code-valid",
-                                  code: Seed.code(n % 1_000_000), uniqueID: "1700000000.\(n)", linkedID: "1700000000.\(n)",
-                                  channel: "PJSIP/\(1000 + n % 1000)-0000\(n)"))
+                var entry = UsageEntry(startedAt: Date(), route: "outbound", accountID: "default", user: String(1000 + n % 1000),
+                                       callerID: String(1000 + n % 1000), dialed: "011442079460000", callClass: "international",
+                                       asked: "required", incorrectEntries: 0, result: "ACCEPTED", reason: "code-valid",
+                                       code: Seed.code(n % 1_000_000), uniqueID: "1700000000.\(n)", linkedID: "1700000000.\(n)",
+                                       channel: "PJSIP/\(1000 + n % 1000)-0000\(n)")
+                if requestIDs {
+                    entry.pbx = "pbx-a"
+                    entry.request = "1700000000.\(n)"
+                }
+                return .record(entry: entry)
             })
             written += count
         }
         let elapsed = clock.now - started
         let micros = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(entries)
-        print(String(format: "usage log: %d entries in commits of %d: %.1f us an entry", entries, batch, micros))
+        print(String(format: "usage log: %d entries in commits of %d%@: %.1f us an entry", entries, batch,
+                     requestIDs ? " with request ids" : "", micros))
     }
 }
 

@@ -94,12 +94,15 @@ extension AdminConsole {
                                 unit: "billable minutes", title: "Billable minutes per code")
         let perDay = Chart.columns(days.map { ($0.day, $0.calls) }, unit: "calls", title: "Calls per day")
         let shown = entries.prefix(usagePageSize)
+        // The PBX column only where calls name their PBX: a site with one PBX has nothing to show.
+        let showsPBX = shown.contains { $0.pbx != nil }
         let rows = shown.map { e -> [HTML] in
             let code: HTML = e.billingCode.map { c in listed.contains(c) ? "\(c)" : "\(c)\(unlisted)" } ?? ""
-            return ["\(Self.time(e.startedAt))", "\(e.user)", "\(e.dialed)", "\(e.callClass)", "\(e.result)",
-                    "<span class=\"num\">\(e.incorrectEntries)</span>", "\(e.reason)", code,
+            return ["\(Self.time(e.startedAt))"] + (showsPBX ? ["\(e.pbxName)"] : []) + ["\(e.user)", "\(e.dialed)", "\(e.callClass)",
+                    "\(e.result)", "<span class=\"num\">\(e.incorrectEntries)</span>", "\(e.reason)", code,
                     "<span class=\"num\">\(e.billsec.map(String.init) ?? "")</span>"]
         }
+        let columns = ["Started"] + (showsPBX ? ["PBX"] : []) + ["User", "Dialed", "Class", "Result", "Tries", "Reason", "Code", "Billable s"]
         let next: HTML = entries.count > usagePageSize
             ? "<p><a class=\"button secondary\" id=\"next-page\" href=\"/console/a/\(account)/usage?\(query.queryString)&before=\(Int(shown.last?.id ?? 0))\">Older calls</a></p>"
             : ""
@@ -119,7 +122,7 @@ extension AdminConsole {
             \(Layout.table(["Code", "Description", "Calls", "Billable minutes"], totalRows, empty: "No calls with a code in this period."))</section>
             <section><h2>Calls per day</h2>\(perDay.text.isEmpty ? HTML("<p class=\"empty\">No calls in this period.</p>") : perDay)</section>
             <section><h2>Calls</h2><p class="from">Newest first. Tries: incorrect codes keyed on the call.</p>
-            \(Layout.table(["Started", "User", "Dialed", "Class", "Result", "Tries", "Reason", "Code", "Billable s"], rows,
+            \(Layout.table(columns, rows,
                            empty: "No calls match.", caption: "Calls, newest first"))\(next)</section>
             """)
     }

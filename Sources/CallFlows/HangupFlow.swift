@@ -7,6 +7,8 @@ import StoreCore
 /// `agi://host/hangup?...` from a hangup handler: adds the end of the call to its usage-log entry.
 /// The shipped dialplan passes `dialstatus`, `answeredat`, `endedat` and `duration` in the query (no
 /// round trip); if any is missing they are read from the channel in one `GET FULL VARIABLE`.
+/// `ACCTCODES_LOGGED` (allowed on a dead channel) tells the dialplan the end is kept, committed or
+/// spooled: without it, the handler asks the next server.
 struct HangupFlow {
     let flows: CallFlows
     let call: AGICall
@@ -46,11 +48,13 @@ struct HangupFlow {
         ended.disposition = end.dialStatus
         ended.duration = end.duration
         ended.billsec = end.billableSeconds
-        call.outcome = switch await flows.record(.hangup(request: ended), call: call) {
+        let outcome = switch await flows.record(.hangup(request: ended), call: call) {
         case .committed(.insertedForMissingCall): "NO_ENTRY"
         case .committed: "RECORDED"
         case .spooled: "SPOOLED"
         case .lost: "FAILED"
         }
+        call.outcome = outcome
+        if outcome != "FAILED" { try await call.setVariable("ACCTCODES_LOGGED", outcome) }
     }
 }

@@ -54,15 +54,37 @@ public struct SessionEnvironment: Sendable {
 
 extension SessionEnvironment {
     /// A call from `user` dialing `dial`, as the shipped dialplan sends it to a route
-    /// (`route?account=..&user=..&number=..`, the number URI-encoded as `URIENCODE` does).
-    public static func call(route: String, account: String, user: String, dial: String, uniqueID: String,
-                            extraQuery: [String] = []) -> SessionEnvironment {
-        let query = ["account=\(account)", "user=\(user)", "number=\(dial.split(separator: "+", omittingEmptySubsequences: false).joined(separator: "%2B"))"] + extraQuery
+    /// (`route?account=..&user=..&number=..&pbx=..&request=..`, the number URI-encoded as
+    /// `URIENCODE` does). `pbx` and `request` are left out when nil, as an older dialplan does.
+    public static func call(route: String, account: String, user: String, dial: String, uniqueID: String, pbx: String? = nil,
+                            request: String? = nil, extraQuery: [String] = []) -> SessionEnvironment {
+        var query = ["account=\(account)", "user=\(user)", "number=\(dial.split(separator: "+", omittingEmptySubsequences: false).joined(separator: "%2B"))"]
+        if let pbx { query.append("pbx=\(pbx.addingPercentEncodingForQuery)") }
+        if let request { query.append("request=\(request)") }
+        query += extraQuery
         var environment = SessionEnvironment(script: "\(route)?\(query.joined(separator: "&"))")
         environment.callerID = user
         environment.extensionValue = dial
         environment.uniqueID = uniqueID
         environment.channel = "PJSIP/\(user)-00000001"
         return environment
+    }
+}
+
+extension String {
+    /// As Asterisk's `URIENCODE` writes a value: everything but unreserved characters as `%XX`.
+    var addingPercentEncodingForQuery: String {
+        var out = ""
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 15)]], as: UTF8.self)
+            }
+        }
+        return out
     }
 }

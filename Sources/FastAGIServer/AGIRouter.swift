@@ -18,18 +18,27 @@ public struct AGIRouter: Sendable {
     public var routeNames: [String] { routes.keys.sorted() }
 
     /// A router with the built-in routes (`ping`).
-    public static var builtIn: AGIRouter {
+    public static var builtIn: AGIRouter { builtIn(readiness: Readiness()) }
+
+    /// A router with the built-in routes, `ping` answering with the server's readiness.
+    public static func builtIn(readiness: Readiness) -> AGIRouter {
         var router = AGIRouter()
-        router.add("ping", BuiltInRoutes.ping)
+        router.add("ping", BuiltInRoutes.ping(readiness))
         return router
     }
 }
 
 public enum BuiltInRoutes {
-    /// Lets an admin check the wiring from the dialplan: logs to the console and sets `ACCTCODES_PING=pong`.
-    public static let ping: AGIRouteHandler = { call in
-        try await call.verbose("acctcodes: pong", level: 1)
-        try await call.setVariable("ACCTCODES_PING", "pong")
-        call.outcome = "PONG"
+    /// Lets an admin check the wiring from the dialplan: logs to the console and sets
+    /// `ACCTCODES_PING` to `pong` when the server is ready for calls, else to why not (`draining`,
+    /// `store-unavailable`).
+    public static func ping(_ readiness: Readiness) -> AGIRouteHandler {
+        { call in
+            let state = readiness.state
+            let answer = state == .ready ? "pong" : state.rawValue
+            try await call.verbose("acctcodes: \(answer)", level: 1)
+            try await call.setVariable("ACCTCODES_PING", answer)
+            call.outcome = answer.uppercased()
+        }
     }
 }

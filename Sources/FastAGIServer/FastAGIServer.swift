@@ -17,17 +17,21 @@ public final class FastAGIServer: Sendable {
     private let openGauge = Gauge(label: "acctcodes_open_connections")
     private let refusedConnections = Counter(label: "acctcodes_connections_refused_total")
     private let listener = Mutex<(any Channel)?>(nil)
+    /// Set to draining when `shutdown()` begins.
+    public let readiness: Readiness
 
     public init(
         configuration: ServerConfiguration,
         router: AGIRouter,
         logger: Logger = Logger(label: "acctcodes.agi"),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        readiness: Readiness = Readiness()
     ) {
         self.configuration = configuration
         self.router = router
         self.logger = logger
         self.group = group
+        self.readiness = readiness
     }
 
     /// Sessions whose handler is running.
@@ -59,6 +63,7 @@ public final class FastAGIServer: Sendable {
 
     /// Stops accepting, lets sessions in flight finish within the grace period, then cuts the rest.
     public func shutdown() async {
+        readiness.beginDraining()
         let channel = listener.withLock { value -> (any Channel)? in defer { value = nil }; return value }
         try? await channel?.close()
         let deadline = ContinuousClock.now + configuration.shutdownGracePeriod

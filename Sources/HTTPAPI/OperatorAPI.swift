@@ -11,7 +11,7 @@ import Store
 import StoreCore
 
 /// The operator's HTTP API: `/api/v1/...` (bearer tokens, checked per request against the
-/// token's role and account), `/api/v1/openapi.json` and `/metrics`.
+/// token's role and account), `/api/v1/openapi.json`, `/metrics` and `/healthz`.
 public struct OperatorAPI: Sendable {
     public struct Configuration: Sendable {
         public var host = "127.0.0.1"
@@ -37,9 +37,14 @@ public struct OperatorAPI: Sendable {
     public let threads: LowPriorityThreads?
     /// Refused requests, logged and counted; the admin console on the same listener writes here too.
     public let refusals: RefusalLog
+    /// Why the server should get no new calls (`draining`, `store-unavailable`), or nil when it is
+    /// ready: `GET /healthz` for a load balancer.
+    public let notReady: @Sendable () -> String?
 
     public init(store: any AdminStore, configuration: Configuration = Configuration(), logger: Logger,
-                metricsText: @escaping @Sendable () -> [UInt8] = { [] }, threads: LowPriorityThreads? = nil) {
+                metricsText: @escaping @Sendable () -> [UInt8] = { [] }, threads: LowPriorityThreads? = nil,
+                notReady: @escaping @Sendable () -> String? = { nil }) {
+        self.notReady = notReady
         self.store = store
         self.configuration = configuration
         self.logger = logger
@@ -63,6 +68,15 @@ public struct OperatorAPI: Sendable {
         table.add(.get, "/metrics", public: true) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: self.metricsText())))
+        }
+        // Readiness for a load balancer or a monitor (HAProxy's `option httpchk GET /healthz`):
+        // 503 while the server drains for shutdown or its store does not answer. No query: cheap.
+        table.add(.get, "/healthz", public: true) { _, _ in
+            let reason = self.notReady()
+            let body = #"{"status":"\#(reason ?? "ready")"}"#
+            return Response(status: reason == nil ? .ok : .serviceUnavailable,
+                            headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         table.add(.get, "/api/v1/openapi.json", public: true) { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))

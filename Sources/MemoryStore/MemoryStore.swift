@@ -71,6 +71,9 @@ public final class MemoryStore: CallStore, UsageStore, Sendable {
     /// Another store over the same data: a second server on the same database.
     public func sibling() -> MemoryStore { MemoryStore(shared: shared) }
 
+    /// A store whose reads fail is one that does not answer.
+    public var isReachable: Bool { !faults.failingReads }
+
     public var faults: Faults {
         get { faultSwitches.withLock { $0 } }
         set { faultSwitches.withLock { $0 = newValue } }
@@ -275,7 +278,7 @@ extension MemoryStore.State {
     mutating func apply(_ operation: UsageOperation, replaying: Bool) -> UsageOperation.Applied {
         switch operation {
         case .record(let entry):
-            return insert(entry, once: replaying) ? .inserted : .alreadyThere
+            return insert(entry, once: replaying)
         case .tag(let request, let code):
             if let index = callIndex(of: request) {
                 usage[index].tagCode = code
@@ -286,7 +289,7 @@ extension MemoryStore.State {
             own.route = "tag"
             own.tagCode = code
             own.taggedAt = request.startedAt
-            return insert(own, once: replaying) ? .insertedForMissingCall : .alreadyThere
+            return insert(own, once: replaying).missingCall
         case .hangup(let request):
             if let index = callIndex(of: request) {
                 let ended = request.endedAt.map(Self.millisecond)
@@ -299,29 +302,28 @@ extension MemoryStore.State {
             }
             var own = request
             own.route = "hangup"
-            return insert(own, once: replaying) ? .insertedForMissingCall : .alreadyThere
+            return insert(own, once: replaying).missingCall
         }
     }
 
-    /// The call's own entry: the latest outbound or tag entry of its account and uniqueid.
+    /// The call's own entry: the latest outbound or tag entry of its account, PBX and uniqueid.
     func callIndex(of request: UsageEntry) -> Int? {
-        usage.lastIndex { $0.uniqueID == request.uniqueID && $0.accountID == request.accountID && ($0.route == "outbound" || $0.route == "tag") }
+        usage.lastIndex { $0.isSameCall(as: request) && ($0.route == "outbound" || $0.route == "tag") }
     }
 
-    /// With `once`, only if the same request (account, call, route, time to the millisecond) is not there yet.
-    mutating func insert(_ entry: UsageEntry, once: Bool) -> Bool {
+    /// A replay, or a request with an id, looks for the same request first, as the SQLite store does.
+    mutating func insert(_ entry: UsageEntry, once: Bool) -> UsageOperation.Applied {
         var entry = entry
         entry.startedAt = Self.millisecond(entry.startedAt)
         entry.taggedAt = entry.taggedAt.map(Self.millisecond)
         entry.endedAt = entry.endedAt.map(Self.millisecond)
-        if once, usage.contains(where: { $0.uniqueID == entry.uniqueID && $0.accountID == entry.accountID && $0.route == entry.route
-            && $0.startedAt == entry.startedAt }) {
-            return false
+        if once || entry.request != nil, let index = usage.lastIndex(where: { $0.isSameRequest(as: entry) }) {
+            return usage[index].takeOutcome(of: entry) ? .replacedAttempt : .alreadyThere
         }
         entry.id = nextID
         nextID += 1
         usage.append(entry)
-        return true
+        return .inserted
     }
 
     static func millisecond(_ date: Date) -> Date {

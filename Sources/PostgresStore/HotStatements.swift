@@ -25,17 +25,17 @@ enum HotStatements {
     struct InsertEntries: PostgresPreparedStatement {
         static let sql = """
             INSERT INTO usage (started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason,
-                               code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec)
+                               code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec, pbx, request)
             SELECT started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason,
-                   code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec
+                   code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec, pbx, request
             FROM jsonb_to_recordset($1::jsonb) AS x(
                 started_ms bigint, route text, account_id text, "user" text, caller_id text, dialed text, class text, asked text,
                 incorrect_entries integer, result text, reason text, code text, tag_code text, tagged_ms bigint, uniqueid text,
-                linkedid text, channel text, ended_ms bigint, disposition text, duration integer, billsec integer)
-            ON CONFLICT (account_id, uniqueid, route, started_ms) DO NOTHING
-            RETURNING account_id, uniqueid, route, started_ms
+                linkedid text, channel text, ended_ms bigint, disposition text, duration integer, billsec integer, pbx text, request text)
+            ON CONFLICT (account_id, pbx, uniqueid, route, request) DO NOTHING
+            RETURNING account_id, pbx, uniqueid, route, request
             """
-        typealias Row = (String, String, String, Int64)
+        typealias Row = (String, String, String, String, String)
 
         var json: String
 

@@ -5,6 +5,9 @@ import StoreCore
 
 /// The call path: settings from the mirror (no round trip), locks and lockout counting from the database.
 extension PostgresStore: CallStore {
+    /// A server's store answers while its settings poll does (`SettingsSync.answers`).
+    public var isReachable: Bool { !sync.isFollowing || sync.answers }
+
     public func callSetup(_ query: CallQuery) throws(StoreError) -> CallSetup { try mirror.callSetup(query) }
 
     public func admission(account: String, source: [UInt8]?) throws(StoreError) -> Admission {

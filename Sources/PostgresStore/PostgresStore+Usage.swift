@@ -35,12 +35,12 @@ extension PostgresStore: UsageStore {
     static func apply(_ operation: UsageOperation, _ connection: PostgresConnection, logger: Logger) async throws -> UsageOperation.Applied {
         switch operation {
         case .record(let entry):
-            return try await insert(entry, connection, logger: logger) ? .inserted : .alreadyThere
+            return try await insert(entry, connection, logger: logger)
         case .tag(let request, let code):
             let updated = try await connection.query("""
                 UPDATE usage SET tag_code = \(code), tagged_ms = \(millis(request.startedAt))
-                WHERE id = (SELECT max(id) FROM usage WHERE account_id = \(request.accountID) AND uniqueid = \(request.uniqueID)
-                            AND route IN ('outbound', 'tag'))
+                WHERE id = (SELECT max(id) FROM usage WHERE account_id = \(request.accountID) AND pbx = \(request.pbxName)
+                            AND uniqueid = \(request.uniqueID) AND route IN ('outbound', 'tag'))
                 RETURNING id
                 """, logger: logger).decode(Int64.self).collect()
             if !updated.isEmpty { return .updatedCall }
@@ -48,12 +48,12 @@ extension PostgresStore: UsageStore {
             own.route = "tag"
             own.tagCode = code
             own.taggedAt = request.startedAt
-            return try await insert(own, connection, logger: logger) ? .insertedForMissingCall : .alreadyThere
+            return try await insert(own, connection, logger: logger).missingCall
         case .hangup(let request):
             let call = try await connection.query("""
                 SELECT id, started_ms FROM usage
-                WHERE id = (SELECT max(id) FROM usage WHERE account_id = \(request.accountID) AND uniqueid = \(request.uniqueID)
-                            AND route IN ('outbound', 'tag'))
+                WHERE id = (SELECT max(id) FROM usage WHERE account_id = \(request.accountID) AND pbx = \(request.pbxName)
+                            AND uniqueid = \(request.uniqueID) AND route IN ('outbound', 'tag'))
                 """, logger: logger).decode((Int64, Int64).self).collect().first
             if let (id, startedMs) = call {
                 let billsec = CallEnd.boundedBillableSeconds(request.billsec, startedAt: Double(startedMs) / 1000,
@@ -66,25 +66,49 @@ extension PostgresStore: UsageStore {
             }
             var own = request
             own.route = "hangup"
-            return try await insert(own, connection, logger: logger) ? .insertedForMissingCall : .alreadyThere
+            return try await insert(own, connection, logger: logger).missingCall
         }
     }
 
-    /// Inserts the entry unless the same request (account, call, route, millisecond) is there.
-    static func insert(_ e: UsageEntry, _ connection: PostgresConnection, logger: Logger) async throws -> Bool {
-        try await !connection.query("""
+    /// Inserts the entry unless the same request is there (the table's unique key); a later
+    /// attempt at it then takes over the earlier one's entry.
+    static func insert(_ e: UsageEntry, _ connection: PostgresConnection, logger: Logger) async throws -> UsageOperation.Applied {
+        let inserted = try await connection.query("""
             INSERT INTO usage (started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason,
-                               code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec)
+                               code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec, pbx, request)
             VALUES (\(millis(e.startedAt)), \(e.route), \(e.accountID), \(e.user), \(e.callerID), \(e.dialed), \(e.callClass), \(e.asked),
                     \(e.incorrectEntries), \(e.result), \(e.reason), \(e.code), \(e.tagCode), \(e.taggedAt.map(millis)), \(e.uniqueID),
-                    \(e.linkedID), \(e.channel), \(e.endedAt.map(millis)), \(e.disposition), \(e.duration), \(e.billsec))
-            ON CONFLICT (account_id, uniqueid, route, started_ms) DO NOTHING
+                    \(e.linkedID), \(e.channel), \(e.endedAt.map(millis)), \(e.disposition), \(e.duration), \(e.billsec), \(e.pbxName),
+                    \(requestKey(e)))
+            ON CONFLICT (account_id, pbx, uniqueid, route, request) DO NOTHING
             RETURNING id
-            """, logger: logger).decode(Int64.self).collect().isEmpty
+            """, logger: logger).decode(Int64.self).collect()
+        if !inserted.isEmpty { return .inserted }
+        return e.request == nil ? .alreadyThere : try await takeOutcome(of: e, connection, logger: logger)
     }
 
+    /// A later attempt at a request takes over its entry (`UsageEntry.takeOutcome`); an earlier
+    /// one, or the same one again, changes nothing.
+    static func takeOutcome(of e: UsageEntry, _ connection: PostgresConnection, logger: Logger) async throws -> UsageOperation.Applied {
+        let updated = try await connection.query("""
+            UPDATE usage SET started_ms = \(millis(e.startedAt)), "user" = \(e.user), caller_id = \(e.callerID), dialed = \(e.dialed),
+                class = \(e.callClass), asked = \(e.asked), incorrect_entries = \(e.incorrectEntries), result = \(e.result),
+                reason = \(e.reason), code = \(e.code), linkedid = \(e.linkedID), channel = \(e.channel)
+            WHERE account_id = \(e.accountID) AND pbx = \(e.pbxName) AND uniqueid = \(e.uniqueID) AND route = \(e.route)
+                AND request = \(requestKey(e)) AND started_ms < \(millis(e.startedAt))
+            RETURNING id
+            """, logger: logger).decode(Int64.self).collect()
+        return updated.isEmpty ? .alreadyThere : .replacedAttempt
+    }
+
+    /// The request's part of the table's unique key: the dialplan's id, or `@` and its start in
+    /// milliseconds when it has none (an id never starts with `@`: `CallRequest` takes only
+    /// letters, digits, `.`, `_` and `-`).
+    static func requestKey(_ e: UsageEntry) -> String { e.request ?? "@\(millis(e.startedAt))" }
+
     /// Inserts entries in one statement; each is `.inserted`, or `.alreadyThere` when the same
-    /// request was (a replay, or the same request twice in the batch).
+    /// request was (a replay, or the same request twice in the batch). A request with an id that
+    /// was there is then an attempt to merge, in a transaction of its own (rare: a retry or a replay).
     func insertAll(_ entries: [UsageEntry]) async throws(StoreError) -> [UsageOperation.Applied] {
         // One parameter, the batch as JSON (postgres-nio's arrays cannot hold NULLs).
         let rows = entries.map(InsertRow.init)
@@ -93,10 +117,17 @@ extension PostgresStore: UsageStore {
         let inserted = try await timed("writing the usage log") { [client, logger] in
             try await client.execute(HotStatements.InsertEntries(json: json), logger: logger).collect()
         }
-        var fresh = Set(inserted.map { "\($0.0)\u{1}\($0.1)\u{1}\($0.2)\u{1}\($0.3)" })
-        return rows.map { row in
-            fresh.remove("\(row.account_id)\u{1}\(row.uniqueid)\u{1}\(row.route)\u{1}\(row.started_ms)") == nil ? .alreadyThere : .inserted
+        var fresh = Set(inserted.map { [$0.0, $0.1, $0.2, $0.3, $0.4].joined(separator: "\u{1}") })
+        var applied = rows.map { row in fresh.remove(row.key) == nil ? UsageOperation.Applied.alreadyThere : .inserted }
+        let attempts = applied.indices.filter { applied[$0] == .alreadyThere && entries[$0].request != nil }
+        if attempts.isEmpty { return applied }
+        let merged = try await transaction("writing the usage log") { [logger] connection in
+            var merged: [UsageOperation.Applied] = []
+            for index in attempts { merged.append(try await Self.takeOutcome(of: entries[index], connection, logger: logger)) }
+            return merged
         }
+        for (index, result) in zip(attempts, merged) { applied[index] = result }
+        return applied
     }
 
     /// A usage row as `jsonb_to_recordset` reads it: the table's column names (a key left out,
@@ -105,25 +136,29 @@ extension PostgresStore: UsageStore {
         var started_ms: Int64, route: String, account_id: String, user: String, caller_id: String, dialed: String, `class`: String
         var asked: String, incorrect_entries: Int, result: String, reason: String, code: String?, tag_code: String?
         var tagged_ms: Int64?, uniqueid: String, linkedid: String, channel: String, ended_ms: Int64?, disposition: String?
-        var duration: Int?, billsec: Int?
+        var duration: Int?, billsec: Int?, pbx: String, request: String
+
+        /// The table's unique key, as `InsertEntries` returns it.
+        var key: String { [account_id, pbx, uniqueid, route, request].joined(separator: "\u{1}") }
 
         init(_ e: UsageEntry) {
             started_ms = PostgresStore.millis(e.startedAt); route = e.route; account_id = e.accountID; user = e.user
             caller_id = e.callerID; dialed = e.dialed; `class` = e.callClass; asked = e.asked; incorrect_entries = e.incorrectEntries
             result = e.result; reason = e.reason; code = e.code; tag_code = e.tagCode; tagged_ms = e.taggedAt.map(PostgresStore.millis)
             uniqueid = e.uniqueID; linkedid = e.linkedID; channel = e.channel; ended_ms = e.endedAt.map(PostgresStore.millis)
-            disposition = e.disposition; duration = e.duration; billsec = e.billsec
+            disposition = e.disposition; duration = e.duration; billsec = e.billsec; pbx = e.pbxName
+            request = PostgresStore.requestKey(e)
         }
     }
 
     /// Dates are kept to the millisecond, as the SQLite store keeps them.
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func millis(_ date: Date) -> Int64 { StorageDate.millis(date) }
     static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
     static func date(_ millis: Int64?) -> Date? { millis.map { Date(timeIntervalSince1970: Double($0) / 1000) } }
 
     static let usageColumns = """
         id, started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason, code, uniqueid,
-        linkedid, channel, tag_code, tagged_ms, ended_ms, disposition, duration, billsec
+        linkedid, channel, tag_code, tagged_ms, ended_ms, disposition, duration, billsec, pbx, request
         """
 
     static func decodeUsage(_ row: PostgresRow) throws -> UsageEntry {
@@ -143,6 +178,9 @@ extension PostgresStore: UsageStore {
         e.disposition = try r["disposition"].decode(String?.self)
         e.duration = try r["duration"].decode(Int?.self)
         e.billsec = try r["billsec"].decode(Int?.self)
+        let pbx = try r["pbx"].decode(String.self), request = try r["request"].decode(String.self)
+        e.pbx = pbx.isEmpty ? nil : pbx
+        e.request = request.hasPrefix("@") ? nil : request
         return e
     }
 

@@ -37,12 +37,20 @@ public final class PostgresStore: Sendable {
     public static func open(_ location: PostgresLocation, deadline: Duration = .seconds(2), poll: Duration = .seconds(1),
                             callPath: Bool = true,
                             logger: Logger = Logger(label: "acctcodes.postgres")) async throws(StoreError) -> PostgresStore {
+        try await open(location, deadline: deadline, poll: poll, callPath: callPath, schemaVersion: nil, logger: logger)
+    }
+
+    /// `schemaVersion` stops the migrations there: upgrade tests start from an earlier schema.
+    static func open(_ location: PostgresLocation, deadline: Duration, poll: Duration, callPath: Bool, schemaVersion: Int?,
+                     logger: Logger) async throws(StoreError) -> PostgresStore {
         let store = PostgresStore(location: location, deadline: deadline, poll: poll, logger: logger)
         store.start { await store.client.run() }
         // Queries wait for the pool either way; this spares a warning that run() had not begun.
         try? await Task.sleep(for: .milliseconds(20))
         do {
-            try await store.timed("migrating the schema", bound: .seconds(30)) { try await Schema.migrate(store.client, logger: logger) }
+            try await store.timed("migrating the schema", bound: .seconds(30)) {
+                try await Schema.migrate(store.client, through: schemaVersion, logger: logger)
+            }
             if callPath { try await store.sync.start(store) }
         } catch {
             await store.close()

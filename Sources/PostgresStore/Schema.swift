@@ -52,9 +52,22 @@ enum Schema {
                                    removed_at timestamptz NOT NULL DEFAULT now());
         CREATE INDEX code_removed_revision ON code_removed (account_id, revision);
         """,
+        // Every PBX's calls apart, and a request asked again on another server found by the
+        // dialplan's id: one key, (account, PBX, uniqueid, route, request), where `request` is the
+        // id, or `@` and the start in milliseconds for a request without one (`requestKey`).
+        // Existing entries are a PBX with no name and requests without an id.
+        """
+        ALTER TABLE usage ADD COLUMN pbx text NOT NULL DEFAULT '';
+        ALTER TABLE usage ADD COLUMN request text;
+        UPDATE usage SET request = '@' || started_ms;
+        ALTER TABLE usage ALTER COLUMN request SET NOT NULL;
+        ALTER TABLE usage DROP CONSTRAINT usage_account_id_uniqueid_route_started_ms_key;
+        CREATE UNIQUE INDEX usage_request ON usage (account_id, pbx, uniqueid, route, request);
+        """,
     ]
 
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+    static func migrate(_ client: PostgresClient, through last: Int? = nil, logger: Logger) async throws {
+        let target = min(last ?? migrations.count, migrations.count)
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
             try await connection.query("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)", logger: logger)
@@ -63,8 +76,8 @@ enum Schema {
                 .decode(Int?.self) {
                 version = stored ?? 0
             }
-            guard version < migrations.count else { return }
-            for (index, migration) in migrations.enumerated().dropFirst(version) {
+            guard version < target else { return }
+            for (index, migration) in migrations.enumerated().prefix(target).dropFirst(version) {
                 // One statement at a time: the extended protocol takes one per query.
                 for statement in migration.split(separator: ";\n").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) })
                     where !statement.isEmpty {
@@ -73,7 +86,14 @@ enum Schema {
                 }
                 try await connection.query("INSERT INTO schema_version (version) VALUES (\(index + 1))", logger: logger)
             }
-            logger.info("PostgreSQL schema migrated from version \(version) to \(migrations.count)")
+            logger.info("PostgreSQL schema migrated from version \(version) to \(target)")
         }
+    }
+}
+
+extension PostgresStore {
+    /// Runs SQL as it is: upgrade tests write rows as an earlier schema held them.
+    func execute(unsafeSQL sql: String) async throws {
+        try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 }

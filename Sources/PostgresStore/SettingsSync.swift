@@ -21,6 +21,8 @@ final class SettingsSync: Sendable {
         var revisions: [String: Int64] = [:]
         var polls = 0
         var following = false
+        /// The last poll failed: the database does not answer (the server's readiness says so).
+        var failing = false
     }
 
     let poll: Duration
@@ -33,6 +35,9 @@ final class SettingsSync: Sendable {
     /// Listens, loads everything, then follows changes until the store closes.
     /// Whether this store keeps a mirror (a server, `explain`), not an admin command's bare store.
     var isFollowing: Bool { state.withLock { $0.following } }
+
+    /// Whether the last poll read the database: false from a failed poll to the next good one.
+    var answers: Bool { state.withLock { !$0.failing } }
 
     func start(_ store: PostgresStore) async throws(StoreError) {
         state.withLock { $0.following = true }
@@ -130,20 +135,21 @@ final class SettingsSync: Sendable {
                 let connection = try await PostgresConnection.connect(configuration: try store.location.connectionConfiguration(), id: 1,
                                                                       logger: store.logger)
                 defer { Task { try? await connection.close() } }
-                let notifications = try await connection.listen(Self.channel)
-                // Back after a lost connection: read everything again (a day's outage outlives the tombstones).
-                if first { ready.yield(); ready.finish(); first = false } else { try? await refresh(store, all: true) }
-                attempt = 0
-                // The sequence does not end when the task is cancelled; closing the connection ends it.
-                try await withTaskCancellationHandler {
-                    for try await notification in notifications {
-                        guard let account = stale(notification.payload) else { continue }
-                        do { try await reload(store, accounts: [account]) } catch {
-                            store.logger.warning("could not reload account settings after a change: \(error)")
+                try await connection.listen(on: Self.channel) { notifications in
+                    // Back after a lost connection: read everything again (a day's outage outlives the tombstones).
+                    if first { ready.yield(); ready.finish(); first = false } else { try? await refresh(store, all: true) }
+                    attempt = 0
+                    // The sequence does not end when the task is cancelled; closing the connection ends it.
+                    try await withTaskCancellationHandler {
+                        for try await notification in notifications {
+                            guard let account = stale(notification.payload) else { continue }
+                            do { try await reload(store, accounts: [account]) } catch {
+                                store.logger.warning("could not reload account settings after a change: \(error)")
+                            }
                         }
+                    } onCancel: {
+                        Task { try? await connection.close() }
                     }
-                } onCancel: {
-                    Task { try? await connection.close() }
                 }
             } catch {
                 if Task.isCancelled { break }
@@ -167,6 +173,7 @@ final class SettingsSync: Sendable {
                 try await refresh(store, all: failing)
                 if failing { store.logger.info("PostgreSQL answers again; settings are current") }
                 failing = false
+                state.withLock { $0.failing = false }
                 let sweep = state.withLock { state in
                     state.polls += 1
                     return state.polls % 600 == 0
@@ -175,6 +182,7 @@ final class SettingsSync: Sendable {
             } catch {
                 if !failing { store.logger.warning("cannot read settings from PostgreSQL; calls use the settings last read: \(error)") }
                 failing = true
+                state.withLock { $0.failing = true }
             }
         }
     }

@@ -150,6 +150,15 @@ enum Migrations {
                 CREATE INDEX audit_account ON audit(account_id, id);
                 """)
         }
+        // Every PBX's calls apart: a call is its account, PBX and uniqueid (two Asterisk boxes
+        // hand out the same uniqueids), and a request asked again on another server is found by
+        // the dialplan's request id. Existing entries are a PBX with no name.
+        migrator.registerMigration("v6-usage-pbx-request") { db in
+            try db.execute(sql: """
+                ALTER TABLE usage ADD COLUMN pbx TEXT NOT NULL DEFAULT '';
+                ALTER TABLE usage ADD COLUMN request TEXT NOT NULL DEFAULT '';
+                """)
+        }
         return migrator
     }
 }

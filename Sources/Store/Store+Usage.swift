@@ -114,7 +114,7 @@ extension AcctcodesStore {
     /// 40 % of a CSV export's CPU. Case names are the column names, so the list is written once.
     private enum UsageColumn: Int, CaseIterable {
         case id, started_at, route, account_id, user, caller_id, dialed, `class`, asked, incorrect_entries, result, reason,
-             code, uniqueid, linkedid, channel, tag_code, tagged_at, ended_at, disposition, duration, billsec
+             code, uniqueid, linkedid, channel, tag_code, tagged_at, ended_at, disposition, duration, billsec, pbx, request
     }
 
     static let usageColumns = UsageColumn.allCases.map { "u.\($0)" }.joined(separator: ", ")
@@ -132,6 +132,9 @@ extension AcctcodesStore {
         e.disposition = row[at(.disposition)]
         e.duration = row[at(.duration)]
         e.billsec = row[at(.billsec)]
+        let pbx: String = row[at(.pbx)], request: String = row[at(.request)]
+        e.pbx = pbx.isEmpty ? nil : pbx
+        e.request = request.isEmpty ? nil : request
         return e
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 internal import GRDB
 import StoreCore
 
-/// Applying a usage-log operation to SQLite, in the caller's transaction.
+/// Applying a usage-log operation to SQLite, in the caller's transaction. SQLite has one writer at
+/// a time, so a look then a write in one transaction is exact: no unique key is needed.
 extension UsageOperation {
     /// Applies the operation inside the caller's transaction; `replaying` for an operation that
     /// may have been applied already (one from the spool).
@@ -11,26 +12,22 @@ extension UsageOperation {
     func apply(_ db: GRDB.Database, replaying: Bool) throws -> Applied {
         switch self {
         case .record(let entry):
-            return try Self.insert(db, entry, once: replaying) ? .inserted : .alreadyThere
+            return try Self.insert(db, entry, replaying: replaying)
         case .tag(let request, let code):
-            try db.cachedStatement(sql: """
-                UPDATE usage SET tag_code = ?, tagged_at = ?
-                WHERE id = (SELECT MAX(id) FROM usage WHERE uniqueid = ? AND account_id = ? AND route IN ('outbound', 'tag'))
-                """).execute(arguments: [code, StorageDate.string(request.startedAt), request.uniqueID, request.accountID])
+            try db.cachedStatement(sql: "UPDATE usage SET tag_code = ?, tagged_at = ? WHERE id = (\(Self.callEntrySQL))")
+                .execute(arguments: [code, StorageDate.string(request.startedAt), request.uniqueID, request.accountID, request.pbxName])
             if db.changesCount > 0 { return .updatedCall }
             var own = request
             own.route = "tag"
             own.tagCode = code
             own.taggedAt = request.startedAt
-            return try Self.insert(db, own, once: replaying) ? .insertedForMissingCall : .alreadyThere
+            return try Self.insert(db, own, replaying: replaying).missingCall
         case .hangup(let request):
             // The call's entry, then its billable time bounded by the rules (`CallEnd`) against the
             // time the entry was started. (The caller's `duration` starts before the request: not
             // bounded so.)
-            let call = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT id, started_at FROM usage
-                WHERE id = (SELECT MAX(id) FROM usage WHERE uniqueid = ? AND account_id = ? AND route IN ('outbound', 'tag'))
-                """), arguments: [request.uniqueID, request.accountID])
+            let call = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, started_at FROM usage WHERE id = (\(Self.callEntrySQL))"),
+                                        arguments: [request.uniqueID, request.accountID, request.pbxName])
             if let call {
                 let startedAt: Date = call["started_at"]
                 let billsec = CallEnd.boundedBillableSeconds(request.billsec, startedAt: startedAt.timeIntervalSince1970,
@@ -42,31 +39,56 @@ extension UsageOperation {
             }
             var own = request
             own.route = "hangup"
-            return try Self.insert(db, own, once: replaying) ? .insertedForMissingCall : .alreadyThere
+            return try Self.insert(db, own, replaying: replaying).missingCall
         }
     }
 
-    /// Inserts the entry; with `once`, only if the same request (account, call, route, time to
-    /// the millisecond) is not there yet, checked inside the insert by an index probe.
-    static func insert(_ db: GRDB.Database, _ e: UsageEntry, once: Bool) throws -> Bool {
-        try db.cachedStatement(sql: once ? insertOnceSQL : insertSQL).execute(arguments: [
+    /// The call's own entry: the latest outbound or tag entry of its uniqueid, account and PBX.
+    static let callEntrySQL = """
+        SELECT MAX(id) FROM usage WHERE uniqueid = ? AND account_id = ? AND pbx = ? AND route IN ('outbound', 'tag')
+        """
+
+    /// Inserts the entry. A replay, or a request with an id (which another server may have taken
+    /// first), looks for the same request first (`UsageEntry.isSameRequest`), by an index probe:
+    /// there, it is an earlier or a later attempt, or itself.
+    static func insert(_ db: GRDB.Database, _ e: UsageEntry, replaying: Bool) throws -> Applied {
+        if replaying || e.request != nil, let row = try Row.fetchOne(db.cachedStatement(sql: sameRequestSQL), arguments: [
+            e.uniqueID, e.accountID, e.pbxName, e.route, e.requestID, StorageDate.string(e.startedAt),
+        ]) {
+            let started: Date = row["started_at"]
+            guard StorageDate.millis(e.startedAt) > StorageDate.millis(started) else { return .alreadyThere }
+            try db.cachedStatement(sql: takeOutcomeSQL).execute(arguments: [
+                StorageDate.string(e.startedAt), e.user, e.callerID, e.dialed, e.callClass, e.asked, e.incorrectEntries, e.result,
+                e.reason, e.code, e.linkedID, e.channel, row["id"] as Int64,
+            ])
+            return .replacedAttempt
+        }
+        try db.cachedStatement(sql: insertSQL).execute(arguments: [
             StorageDate.string(e.startedAt), e.route, e.accountID, e.user, e.callerID, e.dialed, e.callClass, e.asked,
             e.incorrectEntries, e.result, e.reason, e.code, e.tagCode, e.taggedAt.map(StorageDate.string), e.uniqueID, e.linkedID,
-            e.channel, e.endedAt.map(StorageDate.string), e.disposition, e.duration, e.billsec,
+            e.channel, e.endedAt.map(StorageDate.string), e.disposition, e.duration, e.billsec, e.pbxName, e.requestID,
         ])
-        return db.changesCount > 0
+        return .inserted
     }
+
+    /// The same request: by its id when it has one, else by its start to the millisecond.
+    static let sameRequestSQL = """
+        SELECT id, started_at FROM usage WHERE uniqueid = ?1 AND account_id = ?2 AND pbx = ?3 AND route = ?4 AND request = ?5
+            AND (?5 <> '' OR started_at = ?6)
+        ORDER BY id DESC LIMIT 1
+        """
+
+    /// What a later attempt decides (the columns `UsageEntry.takeOutcome` takes).
+    static let takeOutcomeSQL = """
+        UPDATE usage SET started_at = ?, user = ?, caller_id = ?, dialed = ?, class = ?, asked = ?, incorrect_entries = ?, result = ?,
+            reason = ?, code = ?, linkedid = ?, channel = ?
+        WHERE id = ?
+        """
 
     static let insertSQL = """
         INSERT INTO usage (started_at, route, account_id, user, caller_id, dialed, class, asked, incorrect_entries,
-            result, reason, code, tag_code, tagged_at, uniqueid, linkedid, channel, ended_at, disposition, duration, billsec)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
-        """
-    static let insertOnceSQL = """
-        INSERT INTO usage (started_at, route, account_id, user, caller_id, dialed, class, asked, incorrect_entries,
-            result, reason, code, tag_code, tagged_at, uniqueid, linkedid, channel, ended_at, disposition, duration, billsec)
-        SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21
-        WHERE NOT EXISTS (SELECT 1 FROM usage WHERE uniqueid = ?15 AND account_id = ?3 AND route = ?2 AND started_at = ?1)
+            result, reason, code, tag_code, tagged_at, uniqueid, linkedid, channel, ended_at, disposition, duration, billsec, pbx, request)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
         """
 }
 

@@ -20,6 +20,13 @@ public protocol CallStore: Sendable {
     /// Exact across callers and processes: each entry is counted once.
     func registerIncorrectEntry(account: String, subject: LockSubject, policy: LockoutPolicy,
                                 now: Double) async throws(StoreError) -> LockState?
+    /// Whether the store answers, as far as it knows without asking (no query): a server's
+    /// readiness (`ping`, `GET /healthz`). An embedded store always does.
+    var isReachable: Bool { get }
+}
+
+extension CallStore {
+    public var isReachable: Bool { true }
 }
 
 /// The usage log as its writer, spool and drainer see it: one way in, used by all three.

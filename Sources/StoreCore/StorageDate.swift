@@ -6,12 +6,15 @@ import Foundation
 public enum StorageDate {
     public static func string(_ date: Date) -> String { format(date, iso: false) }
 
+    /// The date to the nearest millisecond, as every store keeps it.
+    public static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
     /// `yyyy-MM-ddTHH:mm:ssZ`, as exports write times: ICU's ISO 8601 formatter cost more than
     /// the rest of a usage row's CSV line. The same seconds as `string`, without the milliseconds.
     public static func iso8601(_ date: Date) -> String { format(date, iso: true) }
 
     private static func format(_ date: Date, iso: Bool) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let milliseconds = millis(date)
         var seconds = time_t(milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000)
         let fraction = Int(milliseconds - Int64(seconds) * 1000)
         var parts = tm()

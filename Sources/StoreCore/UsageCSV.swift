@@ -1,10 +1,11 @@
 import Foundation
 
-/// The usage log as CSV, one format for the CLI's export and the API's streamed one.
+/// The usage log as CSV, one format for the CLI's export and the API's streamed one. New columns
+/// go at the end, so a spreadsheet reading the older ones by position still reads them.
 public enum UsageCSV {
     public static let header = ["started_at", "route", "user", "caller_id", "dialed", "class", "asked", "incorrect_entries", "result",
                                 "reason", "code", "tag_code", "uniqueid", "linkedid", "channel", "ended_at", "disposition",
-                                "duration", "billsec"]
+                                "duration", "billsec", "pbx"]
 
     public static var headerLine: String { CSV.line(header) }
 
@@ -20,7 +21,7 @@ public enum UsageCSV {
             CSV.append([iso(e.startedAt), e.route, e.user, e.callerID, e.dialed, e.callClass, e.asked,
                         String(e.incorrectEntries), e.result, e.reason, e.code ?? "", e.tagCode ?? "", e.uniqueID, e.linkedID,
                         e.channel, e.endedAt.map(iso) ?? "", e.disposition ?? "", e.duration.map(String.init) ?? "",
-                        e.billsec.map(String.init) ?? ""], to: &text)
+                        e.billsec.map(String.init) ?? "", e.pbxName], to: &text)
         }
         return text
     }

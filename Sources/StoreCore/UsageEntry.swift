@@ -25,6 +25,14 @@ public struct UsageEntry: Sendable, Equatable, Codable {
     public var uniqueID: String
     public var linkedID: String
     public var channel: String
+    /// The PBX the call is on (the dialplan's `pbx=`, from `ACCTCODES_PBX` or `SYSTEMNAME`); nil
+    /// for a request that named none. A call is its account, PBX and uniqueid: two Asterisk boxes
+    /// hand out the same uniqueids.
+    public var pbx: String?
+    /// The dialplan's id for this request, the same on every server it asks (`request=`): a
+    /// request retried on another server after a session cut short is one entry. nil when the
+    /// request named none; it is then told apart by its start time.
+    public var request: String?
     public var endedAt: Date?
     public var disposition: String?
     public var duration: Int?
@@ -52,6 +60,40 @@ public struct UsageEntry: Sendable, Equatable, Codable {
 
     /// The code the call bills to.
     public var billingCode: String? { tagCode ?? code }
+
+    /// The PBX as stored: empty when the request named none.
+    public var pbxName: String { pbx ?? "" }
+
+    /// The request as stored: empty when it named none.
+    public var requestID: String { request ?? "" }
+
+    /// Whether `other` is the same request: a replay of it, or (with a request id) another
+    /// attempt at it on another server. Every store keys the usage log so.
+    public func isSameRequest(as other: UsageEntry) -> Bool {
+        accountID == other.accountID && pbxName == other.pbxName && uniqueID == other.uniqueID && route == other.route
+            && (requestID.isEmpty ? other.requestID.isEmpty && StorageDate.millis(startedAt) == StorageDate.millis(other.startedAt)
+                                  : requestID == other.requestID)
+    }
+
+    /// Whether `other` is the call's own entry, that a tag or a hangup for this request completes.
+    public func isSameCall(as other: UsageEntry) -> Bool {
+        accountID == other.accountID && pbxName == other.pbxName && uniqueID == other.uniqueID
+    }
+
+    /// A later attempt at the same request takes over its entry: the later one's outcome is the
+    /// call's (the earlier one's session was cut short before the dialplan heard it). The tag and
+    /// the end of the call, which only follow the final outcome, stay. Taking an attempt no later
+    /// than the entry's own changes nothing, so attempts may arrive in any order, and twice.
+    /// Returns whether it changed the entry.
+    @discardableResult
+    public mutating func takeOutcome(of attempt: UsageEntry) -> Bool {
+        guard StorageDate.millis(attempt.startedAt) > StorageDate.millis(startedAt) else { return false }
+        // The same columns the SQLite and PostgreSQL stores' merges update.
+        startedAt = attempt.startedAt; user = attempt.user; callerID = attempt.callerID; dialed = attempt.dialed
+        callClass = attempt.callClass; asked = attempt.asked; incorrectEntries = attempt.incorrectEntries; result = attempt.result
+        reason = attempt.reason; code = attempt.code; linkedID = attempt.linkedID; channel = attempt.channel
+        return true
+    }
 }
 
 /// Which entries to list, export or total.

@@ -1,14 +1,17 @@
 import Foundation
 
 /// One change to the usage log. A call's request, its mid-call tag and its hangup are operations
-/// on the call's entry (found by account and uniqueid); the writer, the spool and the spool's
+/// on the call's entry (found by account, PBX and uniqueid); the writer, the spool and the spool's
 /// replay all apply them through the store's `applyUsage`, in order, so an outage changes where an operation
 /// waits, never what it does.
 ///
 /// Replaying an operation twice changes nothing the second time (a crash during a drain replays
 /// the spool again): a replayed request's entry is inserted only if the same request is not there
-/// yet, and a tag or a hangup sets the same values again. Only a replay looks first: an operation
-/// the writer commits has never been anywhere else (the look costs a third of an insert).
+/// yet, and a tag or a hangup sets the same values again. A request the dialplan asked again on
+/// another server (the same `request` id) is the same request too: the later attempt's outcome
+/// replaces the earlier one's (`UsageEntry.takeOutcome`), in whichever order they arrive. Only a
+/// replay or a request with an id looks first: any other operation the writer commits has never
+/// been anywhere else (the look costs a third of an insert).
 public enum UsageOperation: Sendable, Equatable, Codable {
     /// A request's own entry: an outbound call, or a tag request that set no code.
     case record(entry: UsageEntry)
@@ -26,8 +29,12 @@ public enum UsageOperation: Sendable, Equatable, Codable {
         case updatedCall
         /// A tag or hangup found no entry for the call: its request was recorded instead.
         case insertedForMissingCall
-        /// Already applied (a replay after a crash): nothing changed.
+        /// Already applied (a replay after a crash), or an earlier attempt at a request whose later
+        /// attempt is there: nothing changed.
         case alreadyThere
+        /// A later attempt at a request (asked again after a session cut short) took over the
+        /// earlier attempt's entry.
+        case replacedAttempt
     }
 
     /// The entry the operation concerns, for logs and for a spool that cannot take it.
@@ -36,4 +43,9 @@ public enum UsageOperation: Sendable, Equatable, Codable {
         case .record(let entry), .tag(let entry, _), .hangup(let entry): entry
         }
     }
+}
+
+extension UsageOperation.Applied {
+    /// What inserting a tag's or hangup's own entry did, said of the operation: the call had none.
+    public var missingCall: Self { self == .inserted ? .insertedForMissingCall : self }
 }

@@ -26,6 +26,7 @@ struct CallCommand: AsyncParsableCommand {
     @Option(help: "The caller hangs up during this command (1 = the first).") var hangupAfter: Int?
     @Option(help: "Asterisk's uniqueid for the call.") var uniqueid = String(format: "%.0f.%d", Date().timeIntervalSince1970, Int.random(in: 1...999))
     @Option(help: "Billable seconds to report, for --route hangup.") var billsec = 0
+    @Option(help: "The PBX's name (the dialplan's ACCTCODES_PBX); none by default.") var pbx: String?
 
     func run() async throws {
         // A hangup handler's figures for a call answered `billsec` seconds before it ended.
@@ -33,7 +34,7 @@ struct CallCommand: AsyncParsableCommand {
         let hangupQuery = route == "hangup"
             ? ["dialstatus=ANSWER", "answeredat=\(now - billsec)", "endedat=\(now)", "duration=\(billsec + 5)"] : []
         var environment = SessionEnvironment.call(route: route, account: account, user: user, dial: dial, uniqueID: uniqueid,
-                                                  extraQuery: hangupQuery)
+                                                  pbx: pbx, extraQuery: hangupQuery)
         environment.host = server.description
         let script = CallScript(keys: keys, hangupAtCommand: hangupAfter, startsDead: route == "hangup")
         let record: SessionRecord

@@ -21,3 +21,18 @@ struct ListenAddress: ExpressibleByArgument, CustomStringConvertible {
 
     var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
+
+/// `HOST:PORT[,HOST:PORT...]`: servers asked in order, as the dialplan's `ACCTCODES_SERVER` list.
+struct ServerAddresses: ExpressibleByArgument, CustomStringConvertible {
+    var addresses: [ListenAddress]
+
+    init(_ addresses: [ListenAddress]) { self.addresses = addresses }
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map { ListenAddress(argument: String($0)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
+        addresses = parts.compactMap { $0 }
+    }
+
+    var description: String { addresses.map(\.description).joined(separator: ",") }
+}

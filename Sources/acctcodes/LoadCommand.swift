@@ -11,11 +11,17 @@ struct LoadCommand: AsyncParsableCommand {
         discussion: """
         Plays Asterisk's side of --concurrency calls at once, each one new connection, for --duration
         seconds. Use it to size a deployment; run it on another machine to keep its cost off the server.
+        With several servers (--server A,B), each call asks them in order as the shipped dialplan
+        does: the next one when a server cannot be reached or a session ends without an answer,
+        with the same PBX, uniqueid and request id. Such calls count as retried; a call no server
+        answered is an error.
         Example: acctcodes load --concurrency 100 --duration 10 --dial 011442079460000 --keys 1234#
         """
     )
 
-    @Option(help: "The server's address.") var server = ListenAddress(host: "127.0.0.1", port: 4573)
+    @Option(help: "The server's address, or several in the order to ask them (HOST:PORT,HOST:PORT).")
+    var server = ServerAddresses([ListenAddress(host: "127.0.0.1", port: 4573)])
+    @Option(help: "The PBX's name each call sends (the dialplan's ACCTCODES_PBX); none by default.") var pbx: String?
     @Option(help: "Calls in flight at once.") var concurrency = 100
     @Option(help: "Seconds to run.") var duration = 10.0
     @Option(help: "Route: outbound, tag, hangup or ping.") var route = "outbound"
@@ -35,10 +41,13 @@ struct LoadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let client = FakeAsteriskClient(host: server.host, port: server.port, group: group,
-                                        sessionTimeout: holdAt == nil ? .seconds(30) : .seconds(duration))
+        let servers = ServerList(server.addresses.map {
+            FakeAsteriskClient(host: $0.host, port: $0.port, group: group, sessionTimeout: holdAt == nil ? .seconds(30) : .seconds(duration))
+        })
         let script = CallScript(keys: keys, stallAtCommand: holdAt, startsDead: route == "hangup")
-        if holdAt != nil { return try await hold(client: client, script: script) }
+        if holdAt != nil { return try await hold(client: servers.clients[0], script: script) }
+        // Uniqueids as Asterisk makes them, `epoch.sequence`, unique to this run.
+        let epoch = Int(Date().timeIntervalSince1970)
         let start = ContinuousClock.now
         let deadline = start + .seconds(duration)
         let totals = try await withThrowingTaskGroup(of: LoadTotals.self) { tasks in
@@ -49,13 +58,11 @@ struct LoadCommand: AsyncParsableCommand {
                     while ContinuousClock.now < deadline {
                         n += 1
                         let environment = SessionEnvironment.call(route: route, account: account, user: user, dial: dial,
-                                                                  uniqueID: "1790000000.\(worker)-\(n)")
-                        do {
-                            totals.add(try await client.run(environment, script: script), route: route)
-                        } catch {
-                            totals.errors += 1
-                            try? await Task.sleep(for: .milliseconds(10))
-                        }
+                                                                  uniqueID: "\(epoch).\(worker)-\(n)", pbx: pbx,
+                                                                  request: "\(epoch).\(worker)-\(n)")
+                        let outcome = await servers.run(environment, script: script)
+                        totals.add(outcome)
+                        if outcome.answer == nil { try? await Task.sleep(for: .milliseconds(10)) }
                     }
                     return totals
                 }
@@ -95,20 +102,24 @@ struct LoadTotals {
     var sessions = 0
     var commands = 0
     var errors = 0
+    /// Calls answered by a server after the first (failed over).
+    var retried = 0
     var results: [String: Int] = [:]
     /// Microseconds.
     var commandTimes = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     var sessionTimes = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
 
-    mutating func add(_ record: SessionRecord, route: String) {
-        // A session that timed out, or an outbound one that never got its answer, is an error.
-        if record.ending == .timedOut || (route == "outbound" && record[variable: "ACCTCODE_ALLOW"] == nil) {
+    mutating func add(_ outcome: ServerList.Outcome) {
+        // A call no server answered (or one that timed out) is an error.
+        guard let record = outcome.answer else {
             errors += 1
             return
         }
+        if outcome.attempts > 1 { retried += 1 }
         sessions += 1
         commands += record.commands.count
-        results[record[variable: "ACCTCODE_RESULT"] ?? record[variable: "ACCTCODES_PING"] ?? "-", default: 0] += 1
+        results[record[variable: "ACCTCODE_RESULT"] ?? record[variable: "ACCTCODE_TAG_RESULT"] ?? record[variable: "ACCTCODES_PING"]
+            ?? record[variable: "ACCTCODES_LOGGED"] ?? "-", default: 0] += 1
         for time in record.commandTimes { _ = commandTimes.record(time.microseconds) }
         _ = sessionTimes.record(record.duration.microseconds)
     }
@@ -117,6 +128,7 @@ struct LoadTotals {
         sessions += other.sessions
         commands += other.commands
         errors += other.errors
+        retried += other.retried
         results.merge(other.results, uniquingKeysWith: +)
         commandTimes.add(other.commandTimes)
         sessionTimes.add(other.sessionTimes)
@@ -129,6 +141,7 @@ struct LoadReport: Encodable {
     var seconds: Double
     var sessions: Int
     var errors: Int
+    var retried: Int
     var sessionsPerSecond: Double
     var commandsPerSecond: Double
     var commandMicroseconds: [String: UInt64]
@@ -141,6 +154,7 @@ struct LoadReport: Encodable {
         seconds = elapsed
         sessions = totals.sessions
         errors = totals.errors
+        retried = totals.retried
         sessionsPerSecond = Double(totals.sessions) / elapsed
         commandsPerSecond = Double(totals.commands) / elapsed
         func percentiles(_ h: Histogram<UInt64>) -> [String: UInt64] {
@@ -154,7 +168,8 @@ struct LoadReport: Encodable {
     func print() {
         func ms(_ us: UInt64?) -> String { String(format: "%.3f ms", Double(us ?? 0) / 1000) }
         Swift.print(String(format: "%@, %d concurrent, %.1f s", route, concurrency, seconds))
-        Swift.print(String(format: "sessions      %d (%.0f/s), errors %d", sessions, sessionsPerSecond, errors))
+        Swift.print(String(format: "sessions      %d (%.0f/s), errors %d", sessions, sessionsPerSecond, errors)
+            + (retried > 0 ? ", retried on another server \(retried)" : ""))
         Swift.print(String(format: "commands      %.0f/s", commandsPerSecond))
         Swift.print("command rtt   p50 \(ms(commandMicroseconds["p50"]))  p99 \(ms(commandMicroseconds["p99"]))  p99.9 \(ms(commandMicroseconds["p999"]))  max \(ms(commandMicroseconds["max"]))")
         Swift.print("session time  p50 \(ms(sessionMicroseconds["p50"]))  p99 \(ms(sessionMicroseconds["p99"]))  p99.9 \(ms(sessionMicroseconds["p999"]))  max \(ms(sessionMicroseconds["max"]))")

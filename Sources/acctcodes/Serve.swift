@@ -153,9 +153,11 @@ struct Serve: AsyncParsableCommand {
         let spool = UsageSpool(path: settings.spoolPath)
         let flows = CallFlows(store: store, configuration: try flowConfiguration(settings), spool: spool)
         if let dir = settings.soundsDir { checkPrompts(flows.configuration.prompts, in: dir, logger: logger) }
-        var router = AGIRouter.builtIn
+        // Ready for calls unless draining for shutdown or the store does not answer: `ping`, `/healthz`.
+        let readiness = Readiness(storeReachable: { store.isReachable })
+        var router = AGIRouter.builtIn(readiness: readiness)
         flows.install(into: &router)
-        let server = FastAGIServer(configuration: settings.server, router: router, logger: logger)
+        let server = FastAGIServer(configuration: settings.server, router: router, logger: logger, readiness: readiness)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             // Shut down in reverse order: the server drains its calls first, then the spool drainer stops.
             .init(service: SpoolDrainer(flows: flows, logger: logger), successTerminationBehavior: .ignore),
@@ -170,7 +172,10 @@ struct Serve: AsyncParsableCommand {
                 var buffer: [UInt8] = []
                 registry.emit(into: &buffer)
                 return buffer
-            }, threads: threads)
+            }, threads: threads, notReady: {
+                let state = readiness.state
+                return state == .ready ? nil : state.rawValue
+            })
             let console = AdminConsole(store: store, pageRunner: threads.pageRunner, refusals: api.refusals)
             services.append(.init(service: threads.running(api.application(adding: console.install(on:)))))
             logger.info("HTTP API listening", metadata: ["address": "\(http.host):\(http.port)"])

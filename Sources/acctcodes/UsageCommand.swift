@@ -41,9 +41,12 @@ struct UsageCommand: AsyncParsableCommand {
             let entries = try await admin(store).usage(try filters.filter(account: store.account), afterID: nil, limit: limit ?? Int.max)
             if output.json { return try printJSON(entries) }
             let iso = ISO8601DateFormatter()
-            printTable(["STARTED", "USER", "DIALED", "CLASS", "RESULT", "CODE", "TRIES", "BILLSEC"], entries.map {
-                [iso.string(from: $0.startedAt), $0.user, $0.dialed, $0.callClass, $0.result, $0.billingCode ?? "-",
-                 String($0.incorrectEntries), $0.billsec.map(String.init) ?? "-"]
+            // A PBX column once calls name their PBX (several PBXs on one server).
+            let pbx = entries.contains { $0.pbx != nil }
+            printTable(["STARTED"] + (pbx ? ["PBX"] : []) + ["USER", "DIALED", "CLASS", "RESULT", "CODE", "TRIES", "BILLSEC"], entries.map {
+                [iso.string(from: $0.startedAt)] + (pbx ? [$0.pbxName.isEmpty ? "-" : $0.pbxName] : [])
+                    + [$0.user, $0.dialed, $0.callClass, $0.result, $0.billingCode ?? "-", String($0.incorrectEntries),
+                       $0.billsec.map(String.init) ?? "-"]
             })
         }
     }

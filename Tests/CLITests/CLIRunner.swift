@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 
 /// Runs the built `acctcodes` executable against a database of its own.
-struct CLI {
+struct CLI: Sendable {
     struct Result {
         var status: Int32
         var stdout: String

@@ -1,5 +1,8 @@
 import FakeAsterisk
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import PostgresStore
 import StoreCore
 import Synchronization
@@ -32,7 +35,7 @@ struct DatabaseOutageTests {
         try await cli.ok(["code", "add", "1234", "--description", "Acme"])
         try await cli.ok(["account", "set", "--validate-when-dialed", "on", "--lockout-after", "5"])
         try await cli.ok(["user", "add", "1001", "--enabled"])
-        let servers = [try ServerProcess(cli: cli), try ServerProcess(cli: cli)]
+        let servers = [try ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"]), try ServerProcess(cli: cli)]
         defer { servers.forEach { $0.stop() } }
         for server in servers { try await server.ready() }
 
@@ -59,11 +62,17 @@ struct DatabaseOutageTests {
                 return try await group.reduce(into: [:]) { $0.merge($1) { a, _ in a } }
             }
         }
+        let health = "http://127.0.0.1:\(try await servers[0].httpPort())/healthz"
+        #expect(try await Self.get(health) == 200)
         try await Task.sleep(for: .seconds(1))
         try await cluster.stop()
         try await Task.sleep(for: .seconds(2))
+        // A balancer hears that this server's store is gone (its next settings poll fails)...
+        try await ChildProcess.waitUntil("/healthz to say store-unavailable", timeout: .seconds(60)) { try await Self.get(health) == 503 }
         try await cluster.start()
-        try await Task.sleep(for: .seconds(2))
+        // ...and that it is back.
+        try await ChildProcess.waitUntil("/healthz to say ready", timeout: .seconds(60)) { try await Self.get(health) == 200 }
+        try await Task.sleep(for: .seconds(1))
         running.on.store(false, ordering: .relaxed)
         let answered = try await load.value
 
@@ -83,5 +92,10 @@ struct DatabaseOutageTests {
         let spooled = servers.map { $0.log.components(separatedBy: "spooled usage operations into the usage log").count - 1 }
         print("outage test: \(answered.count) calls, \(entries.count) entries, spool drains per server \(spooled)")
         #expect(spooled.reduce(0, +) > 0, "the outage spooled nothing: it did not test the spool")
+    }
+
+    static func get(_ url: String) async throws -> Int {
+        let (_, response) = try await URLSession.shared.data(from: URL(string: url)!)
+        return (response as? HTTPURLResponse)?.statusCode ?? 0
     }
 }

@@ -66,6 +66,14 @@ import Testing
             #expect(record[variable: "ACCTCODE_REASON"] == "usage-log-unavailable")
             let emergency = try await h.call(dial: "911")
             #expect(emergency[variable: "ACCTCODE_ALLOW"] == "1", "emergency calls are never blocked")
+            // A hangup neither the log nor a spool took is not acknowledged: the routine asks the next server.
+            let hangup = try await h.call("hangup", dial: "011442079460000", extra: "&dialstatus=ANSWER&answeredat=1&endedat=2&duration=3",
+                                          dead: true)
+            #expect(hangup[variable: "ACCTCODES_LOGGED"] == nil && hangup.commands.isEmpty)
+            h.memory?.faults.diskFull = false
+            let kept = try await h.call("hangup", dial: "011442079460000", extra: "&dialstatus=ANSWER&answeredat=1&endedat=2&duration=3",
+                                        dead: true)
+            #expect(kept[variable: "ACCTCODES_LOGGED"] == "NO_ENTRY")
         }
     }
 

@@ -35,7 +35,11 @@ struct ShippedDialplan {
     }
 
     /// `${...}` substitution as Asterisk does it, for the functions the shipped routines use in URLs.
+    /// The hangup and tag routines send to `LOCAL(url)`, which their first try sets to
+    /// `ACCTCODES_URL` (the server that answered the call): that is its value when not given.
     static func expand(_ text: String, variables: [String: String]) -> String {
+        var variables = variables
+        if variables["LOCAL(url)"] == nil { variables["LOCAL(url)"] = variables["ACCTCODES_URL"] }
         var text = text
         while let open = text.range(of: "${", options: .backwards) {
             guard let close = text[open.upperBound...].firstIndex(of: "}") else { break }

@@ -15,7 +15,7 @@ import Testing
             let hangup = try await h.call("hangup", dial: "2125550100", uniqueID: "c-1",
                                           extra: "&dialstatus=ANSWER&answeredat=1795400000.250&endedat=1795400121.900&duration=130",
                                           dead: true)
-            #expect(hangup.commands.isEmpty, "everything came in the query")
+            #expect(hangup.commands == ["SET VARIABLE ACCTCODES_LOGGED RECORDED"], "everything came in the query; the answer says it is kept")
             let entries = try h.entries()
             #expect(entries.count == 1)
             #expect(entries[0].tagCode == "1234" && entries[0].billsec == 121 && entries[0].disposition == "ANSWER")
@@ -34,6 +34,7 @@ import Testing
             #expect(hangup.commands == [
                 "GET FULL VARIABLE ${DIALSTATUS}|${SHARED(ACCTCODES_ANSWERED_AT)}|${ACCTCODES_ENDED_AT}|${STRFTIME(,,%s.%3q)}|${CDR(duration)}"
                 + "|${ANSWEREDTIME}",
+                "SET VARIABLE ACCTCODES_LOGGED RECORDED",
             ])
             let entry = try #require(try h.entries().first)
             #expect(entry.billsec == 59 && entry.duration == 70 && entry.code == "0042")

@@ -44,9 +44,9 @@ def shot(page, name, full=True):
         page.screenshot(path=os.path.join(SHOTS, name + ".png"), full_page=full)
 
 
-def call(env, agi, user, keys, dial="011442079460000", uniqueid=None, billsec=None):
+def call(env, agi, user, keys, dial="011442079460000", uniqueid=None, billsec=None, pbx=None):
     """A call through the fake Asterisk; with `billsec`, its hangup follows with that talk time."""
-    ids = ["--uniqueid", uniqueid] if uniqueid else []
+    ids = (["--uniqueid", uniqueid] if uniqueid else []) + (["--pbx", pbx] if pbx else [])
     out = cli("call", "--server", f"127.0.0.1:{agi}", "--user", user, "--dial", dial, "--keys", keys, *ids, env=env)
     if billsec is not None:
         cli("call", "--server", f"127.0.0.1:{agi}", "--route", "hangup", "--user", user, *ids, "--billsec", str(billsec), env=env)
@@ -187,7 +187,7 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
     # Now the code that was let through is refused, and the real ones are accepted.
     assert "DENIED" in call(env, agi, "1002", "4242#4242#4242#"), "a code not in the list was accepted with validation on"
     assert "ACCEPTED" in call(env, agi, "1001", "1234#", uniqueid="console.1", billsec=125), "a valid code was not accepted"
-    assert "ACCEPTED" in call(env, agi, "1003", "5678#", uniqueid="console.2", billsec=61)
+    assert "ACCEPTED" in call(env, agi, "1003", "5678#", uniqueid="console.2", billsec=61, pbx="pbx-east")
     assert "DENIED" in call(env, agi, "1001", "1111#1111#1111#"), "three wrong codes did not deny the call"
 
     # A user's Settings tab: custom settings show what they override and the inherited value.
@@ -225,6 +225,9 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
     # The calls, newest first, with the tries and the reason: the wrong-code attempts are visible.
     calls = page.locator("section", has_text="Newest first")
     expect(calls.locator("thead")).to_contain_text("Tries")
+    # A call that named its PBX: the PBX column appears, with the name on that call.
+    expect(calls.locator("thead")).to_contain_text("PBX")
+    expect(calls.locator("tbody tr", has_text="5678").first).to_contain_text("pbx-east")
     # The last call made (1002 with codes off) on top, the first one (1001 not enabled) at the bottom.
     expect(calls.locator("tbody tr").first).to_contain_text("codes-off")
     expect(calls.locator("tbody tr").last).to_contain_text("user-not-enabled")
@@ -234,6 +237,7 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
         page.click("#export")
     csv = open(download.value.path()).read()
     assert "1234" in csv and "ACCEPTED" in csv, "the export lacks the accepted call"
+    assert csv.splitlines()[0].endswith(",pbx") and "pbx-east" in csv, "the export lacks the PBX"
 
     assert not missing, f"the pages asked for what is not there: {missing}"
 

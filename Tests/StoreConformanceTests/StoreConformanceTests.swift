@@ -158,6 +158,78 @@ import Testing
         #expect(globex.count == 1 && globex.first?.billsec == nil, "another account's hangup billed globex's call")
     }
 
+    @Test(arguments: Backend.available)
+    func twoPBXsWithTheSameUniqueidNeverTouchEachOthersCalls(_ backend: Backend) async throws {
+        let store = try await backend.make()
+        let start = Date(timeIntervalSince1970: 1_800_000_200)
+        // Two Asterisk boxes restarted in the same second hand out the same uniqueid.
+        var first = Self.entry("1700000000.42", at: start, code: "1234")
+        first.pbx = "pbx-a"
+        var second = Self.entry("1700000000.42", at: start, code: "5555")
+        second.pbx = "pbx-b"
+        second.user = "1002"
+        #expect(try await store.apply([.record(entry: first), .record(entry: second)], replaying: false) == [.inserted, .inserted])
+        var hangup = Self.entry("1700000000.42", at: start.addingTimeInterval(60), code: nil)
+        hangup.pbx = "pbx-a"
+        hangup.endedAt = start.addingTimeInterval(60)
+        hangup.billsec = 50
+        var tag = Self.entry("1700000000.42", at: start.addingTimeInterval(30), code: nil)
+        tag.pbx = "pbx-b"
+        #expect(try await store.apply([.hangup(request: hangup), .tag(request: tag, code: "7777")], replaying: false)
+            == [.updatedCall, .updatedCall])
+        // A request from a PBX with no name is a third PBX: it finds neither.
+        var bare = hangup
+        bare.pbx = nil
+        #expect(try await store.apply([.hangup(request: bare)], replaying: false) == [.insertedForMissingCall])
+        let entries = try await store.entries(account: "acme")
+        let a = try #require(entries.first { $0.pbx == "pbx-a" && $0.route == "outbound" })
+        let b = try #require(entries.first { $0.pbx == "pbx-b" })
+        #expect(a.code == "1234" && a.billsec == 50 && a.tagCode == nil)
+        #expect(b.code == "5555" && b.billsec == nil && b.tagCode == "7777", "pbx-a's hangup billed pbx-b's call")
+        #expect(entries.count == 3)
+    }
+
+    @Test(arguments: Backend.available)
+    func aRequestAskedAgainOnAnotherServerIsOneEntryWithTheLaterOutcome(_ backend: Backend) async throws {
+        let store = try await backend.make()
+        let start = Date(timeIntervalSince1970: 1_800_000_300.5)
+        // The first server logged its outcome, then died before the dialplan heard it; the
+        // dialplan asked the second with the same request id.
+        var earlier = Self.entry("1700000000.43", at: start, code: nil)
+        earlier.pbx = "pbx-a"
+        earlier.request = "1800000300.500001"
+        earlier.result = "DENIED"
+        earlier.incorrectEntries = 1
+        var later = Self.entry("1700000000.43", at: start.addingTimeInterval(9), code: "1234")
+        later.pbx = "pbx-a"
+        later.request = "1800000300.500001"
+        #expect(try await store.apply([.record(entry: earlier)], replaying: false) == [.inserted])
+        #expect(try await store.apply([.record(entry: later)], replaying: false) == [.replacedAttempt])
+        // The earlier attempt again (a server's spool drained late), and the later one again: nothing changes.
+        #expect(try await store.apply([.record(entry: earlier), .record(entry: later)], replaying: true) == [.alreadyThere, .alreadyThere])
+        #expect(try await store.sibling().apply([.record(entry: earlier)], replaying: false) == [.alreadyThere])
+        var entries = try await store.entries(account: "acme")
+        #expect(entries.count == 1)
+        var entry = try #require(entries.first)
+        #expect(entry.result == "ACCEPTED" && entry.code == "1234" && entry.incorrectEntries == 0 && entry.request == "1800000300.500001")
+        #expect(entry.startedAt == start.addingTimeInterval(9))
+        // Another request on the same channel (the routine run again) is an entry of its own.
+        var again = later
+        again.request = "1800000400.000001"
+        again.startedAt = start.addingTimeInterval(100)
+        #expect(try await store.apply([.record(entry: again)], replaying: false) == [.inserted])
+        // In the other order, on a fresh call: the later attempt first, the earlier one arriving after.
+        var lateFirst = later
+        lateFirst.uniqueID = "1700000000.44"
+        var earlyAfter = earlier
+        earlyAfter.uniqueID = "1700000000.44"
+        #expect(try await store.apply([.record(entry: lateFirst), .record(entry: earlyAfter)], replaying: false) == [.inserted, .alreadyThere])
+        entries = try await store.entries(account: "acme")
+        #expect(entries.count == 3)
+        entry = try #require(entries.first { $0.uniqueID == "1700000000.44" })
+        #expect(entry.result == "ACCEPTED")
+    }
+
     // MARK: Facts
 
     static func account() -> Account {

@@ -10,7 +10,7 @@ import Testing
 /// version wrote them (raw SQL in v1's columns, which every later version keeps).
 @Suite struct MigrationTests {
     static let versions = ["v1-accounts-groups-users-codes-usage", "v2-settings-revision", "v3-usage-without-code-index",
-                           "v4-toll-fraud-defenses"]
+                           "v4-toll-fraud-defenses", "v5-api-tokens-audit"]
 
     @Test(arguments: versions)
     func anEarlierSchemaUpgradesInPlaceKeepingItsData(_ version: String) throws {
@@ -48,5 +48,14 @@ import Testing
                                callClass: "emergency", asked: "none", incorrectEntries: 0, result: "EMERGENCY", reason: "emergency",
                                code: nil, uniqueID: "1.2", linkedID: "1.2", channel: "SIP/1001-2")
         #expect(try store.applyUsage([.record(entry: entry)]) == [.inserted])
+        // The old entry is a PBX with no name: a request that names none completes it, one from a named PBX does not.
+        var hangup = entry
+        hangup.uniqueID = "1.1"
+        hangup.billsec = 100
+        #expect(try store.applyUsage([.hangup(request: hangup)]) == [.updatedCall])
+        hangup.pbx = "pbx-b"
+        #expect(try store.applyUsage([.hangup(request: hangup)]) == [.insertedForMissingCall])
+        let old = try #require(try store.usage(UsageFilter(accountID: "default")).first { $0.uniqueID == "1.1" && $0.route == "outbound" })
+        #expect(old.pbx == nil && old.request == nil && old.billsec == 100)
     }
 }

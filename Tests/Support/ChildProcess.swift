@@ -48,6 +48,16 @@ public enum ChildProcess {
         }
     }
 
+    /// The same with an asynchronous check (an HTTP request).
+    public static func waitUntil(_ what: String, timeout: Duration = .seconds(60),
+                                 _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { throw Timeout(what: what) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     public struct Timeout: Error, CustomStringConvertible {
         public var what: String
         public var description: String { "gave up waiting for \(what)" }
