@@ -101,8 +101,10 @@ struct UsageInsert: ParsableCommand {
     @Option var db: String
     @Option var entries = 100_000
     @Option var batch = 20
-    @Flag(help: "Entries with a PBX and a request id, as the shipped dialplan sends them: each insert looks for an earlier attempt first.")
+    @Flag(name: .customLong("request-ids"), help: "Entries with a PBX and a request id, as the shipped dialplan sends them from the first server it asks.")
     var requestIDs = false
+    @Flag(help: "With --request-ids: entries asked again (attempt 2), each looking for an earlier attempt first.")
+    var retries = false
 
     func run() throws {
         let store = try AcctcodesStore(path: db)
@@ -121,6 +123,7 @@ struct UsageInsert: ParsableCommand {
                 if requestIDs {
                     entry.pbx = "pbx-a"
                     entry.request = "1700000000.\(n)"
+                    entry.attempt = retries ? 2 : 1
                 }
                 return .record(entry: entry)
             })
@@ -129,7 +132,7 @@ struct UsageInsert: ParsableCommand {
         let elapsed = clock.now - started
         let micros = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(entries)
         print(String(format: "usage log: %d entries in commits of %d%@: %.1f us an entry", entries, batch,
-                     requestIDs ? " with request ids" : "", micros))
+                     requestIDs ? (retries ? " asked again (looking first)" : " with request ids, first attempts") : "", micros))
     }
 }
 

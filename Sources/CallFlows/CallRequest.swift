@@ -17,6 +17,8 @@ struct CallRequest: Sendable {
     var pbx: String?
     /// The dialplan's id for this request, the same on every server it tries (`request=`).
     var request: String?
+    /// Which server of the dialplan's list this is (`attempt=`, from 1).
+    var attempt: Int?
     var startedAt: Date
 
     init(_ environment: AGIEnvironment, at startedAt: Date) {
@@ -31,6 +33,7 @@ struct CallRequest: Sendable {
         channel = environment.channel
         pbx = Self.pbx(p["pbx"])
         request = Self.requestID(p["request"])
+        attempt = p["attempt"].flatMap { Int($0) }.flatMap { (1...100).contains($0) ? $0 : nil }
     }
 
     /// The longest PBX name kept: Asterisk's `systemname` is a host name or so; a longer one is cut.
@@ -68,6 +71,7 @@ struct CallRequest: Sendable {
                                channel: channel)
         entry.pbx = pbx
         entry.request = request
+        entry.attempt = attempt
         return entry
     }
 }

@@ -48,13 +48,13 @@ struct HangupFlow {
         ended.disposition = end.dialStatus
         ended.duration = end.duration
         ended.billsec = end.billableSeconds
-        let outcome = switch await flows.record(.hangup(request: ended), call: call) {
-        case .committed(.insertedForMissingCall): "NO_ENTRY"
-        case .committed: "RECORDED"
-        case .spooled: "SPOOLED"
-        case .lost: "FAILED"
+        let (outcome, kept) = switch await flows.record(.hangup(request: ended), call: call) {
+        case .committed(.insertedForMissingCall): ("NO_ENTRY", true)
+        case .committed: ("RECORDED", true)
+        case .spooled: ("SPOOLED", true)
+        case .lost: ("FAILED", false)
         }
         call.outcome = outcome
-        if outcome != "FAILED" { try await call.setVariable("ACCTCODES_LOGGED", outcome) }
+        if kept { try await call.setVariable("ACCTCODES_LOGGED", outcome) }
     }
 }

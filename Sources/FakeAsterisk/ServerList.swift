@@ -45,6 +45,8 @@ public struct ServerList: Sendable {
             outcome.attempts += 1
             var attempt = environment
             attempt.host = client.address
+            // As the shipped routines say which server of the list they are asking.
+            attempt.script += (attempt.script.contains("?") ? "&" : "?") + "attempt=\(index + 1)"
             do {
                 let record = try await client.run(attempt, script: script)
                 if record[variable: variable] != nil {

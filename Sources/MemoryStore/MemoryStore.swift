@@ -317,7 +317,7 @@ extension MemoryStore.State {
         entry.startedAt = Self.millisecond(entry.startedAt)
         entry.taggedAt = entry.taggedAt.map(Self.millisecond)
         entry.endedAt = entry.endedAt.map(Self.millisecond)
-        if once || entry.request != nil, let index = usage.lastIndex(where: { $0.isSameRequest(as: entry) }) {
+        if once || entry.mayRepeat, let index = usage.lastIndex(where: { $0.isSameRequest(as: entry) }) {
             return usage[index].takeOutcome(of: entry) ? .replacedAttempt : .alreadyThere
         }
         entry.id = nextID

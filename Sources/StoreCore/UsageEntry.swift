@@ -33,6 +33,9 @@ public struct UsageEntry: Sendable, Equatable, Codable {
     /// request retried on another server after a session cut short is one entry. nil when the
     /// request named none; it is then told apart by its start time.
     public var request: String?
+    /// Which attempt at the request this is (`attempt=`: 1 on the first server asked). Not
+    /// stored: it only spares a first attempt the look for an earlier one (`mayRepeat`).
+    public var attempt: Int?
     public var endedAt: Date?
     public var disposition: String?
     public var duration: Int?
@@ -66,6 +69,11 @@ public struct UsageEntry: Sendable, Equatable, Codable {
 
     /// The request as stored: empty when it named none.
     public var requestID: String { request ?? "" }
+
+    /// Whether another attempt at this request may be in the log already: it has an id and is
+    /// not known to be the first attempt. A store that finds the same request by a look (SQLite,
+    /// memory) looks only then, or when replaying.
+    public var mayRepeat: Bool { request != nil && attempt != 1 }
 
     /// Whether `other` is the same request: a replay of it, or (with a request id) another
     /// attempt at it on another server. Every store keys the usage log so.

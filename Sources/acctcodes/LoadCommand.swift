@@ -104,6 +104,8 @@ struct LoadTotals {
     var errors = 0
     /// Calls answered by a server after the first (failed over).
     var retried = 0
+    /// Sessions that ended without an answer (a server died mid-session) and were asked again.
+    var cutShort = 0
     var results: [String: Int] = [:]
     /// Microseconds.
     var commandTimes = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
@@ -116,6 +118,7 @@ struct LoadTotals {
             return
         }
         if outcome.attempts > 1 { retried += 1 }
+        cutShort += outcome.cutShort
         sessions += 1
         commands += record.commands.count
         results[record[variable: "ACCTCODE_RESULT"] ?? record[variable: "ACCTCODE_TAG_RESULT"] ?? record[variable: "ACCTCODES_PING"]
@@ -129,6 +132,7 @@ struct LoadTotals {
         commands += other.commands
         errors += other.errors
         retried += other.retried
+        cutShort += other.cutShort
         results.merge(other.results, uniquingKeysWith: +)
         commandTimes.add(other.commandTimes)
         sessionTimes.add(other.sessionTimes)
@@ -142,6 +146,7 @@ struct LoadReport: Encodable {
     var sessions: Int
     var errors: Int
     var retried: Int
+    var cutShort: Int
     var sessionsPerSecond: Double
     var commandsPerSecond: Double
     var commandMicroseconds: [String: UInt64]
@@ -155,6 +160,7 @@ struct LoadReport: Encodable {
         sessions = totals.sessions
         errors = totals.errors
         retried = totals.retried
+        cutShort = totals.cutShort
         sessionsPerSecond = Double(totals.sessions) / elapsed
         commandsPerSecond = Double(totals.commands) / elapsed
         func percentiles(_ h: Histogram<UInt64>) -> [String: UInt64] {
@@ -169,7 +175,7 @@ struct LoadReport: Encodable {
         func ms(_ us: UInt64?) -> String { String(format: "%.3f ms", Double(us ?? 0) / 1000) }
         Swift.print(String(format: "%@, %d concurrent, %.1f s", route, concurrency, seconds))
         Swift.print(String(format: "sessions      %d (%.0f/s), errors %d", sessions, sessionsPerSecond, errors)
-            + (retried > 0 ? ", retried on another server \(retried)" : ""))
+            + (retried > 0 ? ", retried on another server \(retried) (\(cutShort) cut short mid-session)" : ""))
         Swift.print(String(format: "commands      %.0f/s", commandsPerSecond))
         Swift.print("command rtt   p50 \(ms(commandMicroseconds["p50"]))  p99 \(ms(commandMicroseconds["p99"]))  p99.9 \(ms(commandMicroseconds["p999"]))  max \(ms(commandMicroseconds["max"]))")
         Swift.print("session time  p50 \(ms(sessionMicroseconds["p50"]))  p99 \(ms(sessionMicroseconds["p99"]))  p99.9 \(ms(sessionMicroseconds["p999"]))  max \(ms(sessionMicroseconds["max"]))")

@@ -20,9 +20,10 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the FastAGI server.",
         discussion: """
         With no options it listens on 127.0.0.1:4573 for FastAGI and on 127.0.0.1:8080 for the HTTP
-        API and /metrics, accepts connections from loopback only and keeps its data in
+        API, /metrics and /healthz, accepts connections from loopback only and keeps its data in
         ./acctcodes.sqlite (or $ACCTCODES_DB). Routes: outbound, tag, hangup, ping.
-        SIGINT or SIGTERM stops accepting and lets calls in flight finish (see --shutdown-grace).
+        SIGINT or SIGTERM stops accepting and lets calls in flight finish (see --shutdown-grace);
+        meanwhile ping and /healthz say draining, so the dialplan's list or a balancer moves on.
         --config FILE reads the same settings from YAML (dist/acctcodes.yaml); flags win over it.
 
         Example, Asterisk on another host of 10.0.0.0/8:
