@@ -47,8 +47,13 @@ extension Admin {
     /// The principal a presented bearer token stands for, or nil. Async: the API calls it per request.
     public static func principal(forToken token: String, in store: any AdminStore) async throws(AdminError) -> Principal? {
         guard TokenSecret.isWellFormed(token) else { return nil }
+        return try await principal(forTokenHash: TokenSecret.hash(token), in: store)
+    }
+
+    /// The principal of the live token kept under this hash (a console session keeps only the hash).
+    public static func principal(forTokenHash hash: String, in store: any AdminStore) async throws(AdminError) -> Principal? {
         let found: StoredToken?
-        do { found = try await store.token(hash: TokenSecret.hash(token)) } catch { throw AdminError(error) }
+        do { found = try await store.token(hash: hash) } catch { throw AdminError(error) }
         guard let found, let role = Role(rawValue: found.role) else { return nil }
         return Principal(name: "token:\(found.id) (\(found.name))", role: role, account: found.accountID)
     }

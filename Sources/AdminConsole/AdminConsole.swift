@@ -16,7 +16,7 @@ import StoreCore
 /// an operator picks an account, an account admin has one, a billing user sees usage and codes.
 public struct AdminConsole: Sendable {
     public let store: any AdminStore
-    let sessions = ConsoleSessions()
+    let sessions: ConsoleSessions
     let limiter: SignInLimiter
     /// Where usage exports read their pages (the API's low-priority thread in `serve`).
     let pageRunner: Admin.PageRunner?
@@ -25,7 +25,8 @@ public struct AdminConsole: Sendable {
 
     public init(store: any AdminStore, signInLimit: Int = 5, pageRunner: Admin.PageRunner? = nil, refusals: RefusalLog? = nil) {
         self.store = store
-        self.limiter = SignInLimiter(limit: signInLimit)
+        self.sessions = ConsoleSessions(store: store)
+        self.limiter = SignInLimiter(store: store, limit: signInLimit)
         self.pageRunner = pageRunner
         self.refusals = refusals
     }
@@ -55,9 +56,9 @@ public struct AdminConsole: Sendable {
 
     /// Who is asking, checked on every request: the session, and its token as it is now.
     func visit(_ request: Request, _ context: APIContext) async throws -> Visit? {
-        guard let id = request.cookies[Self.cookie]?.value, let session = sessions.session(id) else { return nil }
-        guard let principal = try? await Admin.principal(forToken: session.token, in: store) else {
-            sessions.end(id)
+        guard let id = request.cookies[Self.cookie]?.value, let session = await sessions.session(id) else { return nil }
+        guard let principal = try? await Admin.principal(forTokenHash: session.tokenHash, in: store) else {
+            await sessions.end(id)
             return nil
         }
         return Visit(session: session, principal: principal, admin: Admin(store: store, principal: principal), request: request)

@@ -19,7 +19,7 @@ extension AdminConsole {
         }
         router.post("/console/signin") { request, context in
             let address = context.remoteAddress?.ipAddress ?? "?"
-            if let wait = limiter.retryAfter(address) {
+            if let wait = await limiter.retryAfter(address) {
                 refusals?.refused(.signInLimited, request, context)
                 var response = try Self.html(Self.signInPage(notice: .error(AdminError(.forbidden,
                     "Too many failed sign-ins from this address. Try again in \((wait + 59) / 60) minute(s)."))), status: .tooManyRequests)
@@ -34,18 +34,19 @@ extension AdminConsole {
             let form = try await Self.form(request, context)
             let token = form.text("token") ?? ""
             guard let principal = try await Admin.principal(forToken: token, in: store) else {
-                limiter.failed(address)
+                await limiter.failed(address)
                 refusals?.refused(.signInFailed, request, context)
                 return try Self.html(Self.signInPage(notice: .error(AdminError(.unauthenticated,
                     "That key is not valid: it may be mistyped or revoked. Ask your operator for a new one."))), status: .unauthorized)
             }
-            limiter.succeeded(address)
-            let session = sessions.start(token: token)
+            await limiter.succeeded(address)
+            let session: ConsoleSessions.Session
+            do throws(StoreError) { session = try await sessions.start(token: token) } catch { throw AdminError(error) }
             return Self.redirect(Self.home(principal),
                                  headers: [.setCookie: Self.sessionCookie(session.id, maxAge: Int(ConsoleSessions.lifetime), request)])
         }
         router.post("/console/signout") { request, context in
-            if let id = request.cookies[Self.cookie]?.value { sessions.end(id) }
+            if let id = request.cookies[Self.cookie]?.value { await sessions.end(id) }
             return Self.redirect("/console/signin", headers: [.setCookie: Self.sessionCookie("", maxAge: 0, request)])
         }
         // The operator's start: every account. A scoped user goes straight to theirs.

@@ -1,60 +1,51 @@
+import Admin
 import Foundation
-import Synchronization
+import StoreCore
 
-/// Signed-in browsers. A session keeps the API token its user signed in with (in memory only),
-/// so each request is checked against the token as it is now: a revoked token ends its sessions
-/// at once. Sessions end after an hour idle or twelve hours in all, and with the server.
-final class ConsoleSessions: Sendable {
+/// Signed-in browsers, kept by the store: every server on a shared database knows a session any
+/// of them started (a balancer may send a browser anywhere), and a restart signs nobody out. The
+/// store keeps hashes of the session id and of the API token, never either itself; each request
+/// is checked against the token as it is now, so a revoked token ends its sessions at once.
+/// Sessions end after an hour idle or twelve hours in all.
+struct ConsoleSessions: Sendable {
     struct Session: Sendable {
+        /// The cookie's value.
         let id: String
-        let token: String
+        let tokenHash: String
         /// Sent in every form and compared on every change (with SameSite=Strict cookies).
         let csrf: String
-        let started: Date
-        var lastSeen: Date
     }
 
     static let idleLimit: TimeInterval = 3600
     static let lifetime: TimeInterval = 12 * 3600
-    /// Beyond this many, the least recently seen session is dropped.
-    static let capacity = 10_000
 
-    private let sessions = Mutex<[String: Session]>([:])
+    let store: any AdminStore
 
-    func start(token: String, now: Date = Date()) -> Session {
-        let session = Session(id: Self.randomID(), token: token, csrf: Self.randomID(), started: now, lastSeen: now)
-        sessions.withLock { all in
-            if all.count >= Self.capacity {
-                all = all.filter { !Self.expired($0.value, now: now) }
-                if all.count >= Self.capacity, let oldest = all.values.min(by: { $0.lastSeen < $1.lastSeen }) {
-                    all.removeValue(forKey: oldest.id)
-                }
-            }
-            all[session.id] = session
-        }
+    func start(token: String, now: Date = Date()) async throws(StoreError) -> Session {
+        let session = Session(id: Self.randomID(), tokenHash: TokenSecret.hash(token), csrf: Self.randomID())
+        let at = now.timeIntervalSince1970
+        try await store.startConsoleSession(
+            StoredConsoleSession(idHash: TokenSecret.hash(session.id), tokenHash: session.tokenHash, csrf: session.csrf, started: at,
+                                 lastSeen: at),
+            forgettingSeenBefore: at - Self.idleLimit, startedBefore: at - Self.lifetime)
         return session
     }
 
-    /// The live session with this id, its idle clock restarted.
-    func session(_ id: String, now: Date = Date()) -> Session? {
-        sessions.withLock { all in
-            guard var session = all[id] else { return nil }
-            if Self.expired(session, now: now) {
-                all.removeValue(forKey: id)
-                return nil
-            }
-            session.lastSeen = now
-            all[id] = session
-            return session
+    /// The live session with this id, its idle clock restarted; nil when there is none, it has
+    /// expired, or the store cannot say.
+    func session(_ id: String, now: Date = Date()) async -> Session? {
+        let at = now.timeIntervalSince1970
+        let idHash = TokenSecret.hash(id)
+        guard let stored = try? await store.consoleSession(idHash: idHash, seenAt: at, activeSince: at - Self.idleLimit) else { return nil }
+        if at - stored.started > Self.lifetime {
+            await end(id)
+            return nil
         }
+        return Session(id: id, tokenHash: stored.tokenHash, csrf: stored.csrf)
     }
 
-    func end(_ id: String) {
-        _ = sessions.withLock { $0.removeValue(forKey: id) }
-    }
-
-    private static func expired(_ session: Session, now: Date) -> Bool {
-        now.timeIntervalSince(session.lastSeen) > idleLimit || now.timeIntervalSince(session.started) > lifetime
+    func end(_ id: String) async {
+        try? await store.endConsoleSession(idHash: TokenSecret.hash(id))
     }
 
     /// 32 random bytes, URL-safe base64.
@@ -66,46 +57,35 @@ final class ConsoleSessions: Sendable {
     }
 }
 
-/// Failed sign-ins per client address: after `limit` failures in `window`, that address is
-/// refused until the window has passed, so a token cannot be guessed through the form.
-final class SignInLimiter: Sendable {
+/// Failed sign-ins per client address, counted by the store (so across servers): after `limit`
+/// failures in `window`, that address is refused until the oldest of them is `window` old, so a
+/// token cannot be guessed through the form, on one server or spread over several.
+struct SignInLimiter: Sendable {
+    let store: any AdminStore
     let limit: Int
     let window: TimeInterval
-    private let failures = Mutex<[String: (count: Int, since: Date)]>([:])
-    /// Addresses remembered at most: a flood of addresses cannot grow memory without bound.
-    static let capacity = 10_000
 
-    init(limit: Int = 5, window: TimeInterval = 15 * 60) {
+    init(store: any AdminStore, limit: Int = 5, window: TimeInterval = 15 * 60) {
+        self.store = store
         self.limit = limit
         self.window = window
     }
 
-    /// Seconds until this address may try again, or nil when it may now.
-    func retryAfter(_ address: String, now: Date = Date()) -> Int? {
-        failures.withLock { all in
-            guard let entry = all[address] else { return nil }
-            let age = now.timeIntervalSince(entry.since)
-            if age > window { all.removeValue(forKey: address); return nil }
-            return entry.count >= limit ? max(1, Int((window - age).rounded(.up))) : nil
-        }
+    /// Seconds until this address may try again, or nil when it may now. A store that cannot
+    /// answer lets the attempt through: the token check that follows fails the same way.
+    func retryAfter(_ address: String, now: Date = Date()) async -> Int? {
+        let at = now.timeIntervalSince1970
+        guard let failures = try? await store.signInFailures(address: address, since: at - window), failures.count >= limit,
+              let oldest = failures.suffix(limit).first else { return nil }
+        return max(1, Int((window - (at - oldest)).rounded(.up)))
     }
 
-    func failed(_ address: String, now: Date = Date()) {
-        failures.withLock { all in
-            if all.count >= Self.capacity { all = all.filter { now.timeIntervalSince($0.value.since) <= window } }
-            if all.count >= Self.capacity, all[address] == nil,
-               let oldest = all.min(by: { $0.value.since < $1.value.since }) {
-                all.removeValue(forKey: oldest.key)
-            }
-            if let entry = all[address], now.timeIntervalSince(entry.since) <= window {
-                all[address] = (entry.count + 1, entry.since)
-            } else {
-                all[address] = (1, now)
-            }
-        }
+    func failed(_ address: String, now: Date = Date()) async {
+        let at = now.timeIntervalSince1970
+        try? await store.signInFailed(address: address, at: at, forgettingBefore: at - window)
     }
 
-    func succeeded(_ address: String) {
-        _ = failures.withLock { $0.removeValue(forKey: address) }
+    func succeeded(_ address: String) async {
+        try? await store.signInSucceeded(address: address)
     }
 }

@@ -59,6 +59,8 @@ public final class MemoryStore: CallStore, UsageStore, Sendable {
         var nextID: Int64 = 1
         var tokens: [StoredToken] = []
         var audit: [AuditRecord] = []
+        var consoleSessions: [String: StoredConsoleSession] = [:]
+        var signInFailures: [(address: String, at: Double)] = []
     }
 
     public let shared: Shared

@@ -3,18 +3,26 @@ import PostgresNIO
 /// The call path's statements, prepared once per connection: parsed and planned by PostgreSQL
 /// once instead of on every call.
 enum HotStatements {
-    /// The caller's lock when a code is checked.
-    struct Lock: PostgresPreparedStatement {
-        static let sql = "SELECT locked_at, until, strikes, count FROM lockout WHERE account_id = $1 AND subject = $2"
-        typealias Row = (Double, Double, Int, Int)
+    /// The locks of several callers at once (see `LockReads`).
+    struct Locks: PostgresPreparedStatement {
+        static let sql = """
+            SELECT l.account_id, l.subject, l.locked_at, l.until, l.strikes, l.count
+            FROM lockout l JOIN unnest($1::text[], $2::text[]) AS k(account_id, subject)
+                ON l.account_id = k.account_id AND l.subject = k.subject
+            """
+        typealias Row = (String, String, Double, Double, Int, Int)
 
-        var account: String
-        var subject: String
+        struct Key: Hashable, Sendable {
+            var account: String
+            var subject: String
+        }
+
+        var keys: [Key]
 
         func makeBindings() throws -> PostgresBindings {
             var bindings = PostgresBindings(capacity: 2)
-            bindings.append(account)
-            bindings.append(subject)
+            bindings.append(keys.map(\.account))
+            bindings.append(keys.map(\.subject))
             return bindings
         }
 

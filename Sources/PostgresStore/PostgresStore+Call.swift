@@ -23,10 +23,7 @@ extension PostgresStore: CallStore {
     /// when it went away still hold, and those this server set since (see below).
     public func lock(account: String, subject: LockSubject) async throws(StoreError) -> LockState? {
         do {
-            return try await timed("reading a lock") { [client] in
-                try await client.execute(HotStatements.Lock(account: account, subject: subject.key)).collect().first
-                    .map { LockState(lockedAt: $0.0, until: $0.1, strikes: $0.2, count: $0.3) }
-            }
+            return try await lockReads.read(.init(account: account, subject: subject.key), in: self)
         } catch {
             outage.note(error, logger: logger)
             return try mirror.lock(account: account, subject: subject)

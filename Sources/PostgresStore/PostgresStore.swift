@@ -29,6 +29,8 @@ public final class PostgresStore: Sendable {
     let mirror = MemoryStore()
     let sync: SettingsSync
     let outage = OutageLog()
+    /// The call path's lock reads, batched.
+    let lockReads = LockReads()
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
     /// Connects, migrates the schema (once across servers starting together), loads the mirror
@@ -81,6 +83,11 @@ public final class PostgresStore: Sendable {
 
     func start(_ body: @escaping @Sendable () async -> Void) {
         tasks.withLock { $0.append(Task { await body() }) }
+    }
+
+    /// Short work of its own (a batch of lock reads), not kept for `close`: it ends by itself.
+    func runDetached(_ body: @escaping @Sendable () async -> Void) {
+        Task { await body() }
     }
 
     // MARK: Deadlines and errors

@@ -64,6 +64,15 @@ enum Schema {
         ALTER TABLE usage DROP CONSTRAINT usage_account_id_uniqueid_route_started_ms_key;
         CREATE UNIQUE INDEX usage_request ON usage (account_id, pbx, uniqueid, route, request);
         """,
+        // Console sign-ins and failed sign-ins, shared by every server: a balancer may send a
+        // browser's requests to any of them. Only hashes of session ids and tokens.
+        """
+        CREATE TABLE console_session (id_hash text PRIMARY KEY, token_hash text NOT NULL, csrf text NOT NULL,
+                                      started double precision NOT NULL, last_seen double precision NOT NULL);
+        CREATE TABLE sign_in_failure (address text NOT NULL, at double precision NOT NULL);
+        CREATE INDEX sign_in_failure_address ON sign_in_failure (address, at);
+        CREATE INDEX sign_in_failure_at ON sign_in_failure (at);
+        """,
     ]
 
     static func migrate(_ client: PostgresClient, through last: Int? = nil, logger: Logger) async throws {

@@ -159,6 +159,22 @@ enum Migrations {
                 ALTER TABLE usage ADD COLUMN request TEXT NOT NULL DEFAULT '';
                 """)
         }
+        // Console sign-ins and failed sign-ins kept in the store: a restart keeps them, and
+        // servers sharing a store share them. Only hashes of session ids and tokens.
+        migrator.registerMigration("v7-console-sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE console_session (
+                    id_hash TEXT PRIMARY KEY NOT NULL,
+                    token_hash TEXT NOT NULL,
+                    csrf TEXT NOT NULL,
+                    started REAL NOT NULL,
+                    last_seen REAL NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE sign_in_failure (address TEXT NOT NULL, at REAL NOT NULL);
+                CREATE INDEX sign_in_failure_address ON sign_in_failure(address, at);
+                CREATE INDEX sign_in_failure_at ON sign_in_failure(at);
+                """)
+        }
         return migrator
     }
 }

@@ -43,7 +43,7 @@ public typealias CallPathStore = CallStore & UsageStore
 /// The store as the admin layer (CLI, HTTP API, console) sees it. Async over plain values, so a
 /// backend may answer over the network; the access rules, the audit records' contents and the
 /// settings rules are the admin layer's. A change and its audit record land together or not at all.
-public protocol AdminStore: CallStore {
+public protocol AdminStore: CallStore, ConsoleSessionStore {
     // Accounts
     /// The account as stored; nil when it does not exist.
     func account(_ id: String) async throws(StoreError) -> Account?

@@ -23,7 +23,7 @@ final class ServerProcess {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        try ChildProcess.launch(process)
     }
 
     /// Waits until the server logs its address and `ping` answers there.

@@ -105,6 +105,36 @@ struct TwoServerTests {
         #expect(usage.split(separator: "\n").count == 4, "\(usage)")
     }
 
+    /// A browser signed in through one server is signed in on the other (a balancer may send it
+    /// anywhere), signing out on one ends it on both, and failed sign-ins add up across servers.
+    @Test func consoleSessionsAndTheSignInLimitAreSharedByTheServers() async throws {
+        let cli = try await Self.configured()
+        let token = try await cli.ok(["token", "create", "--name", "ops", "--role", "operator"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let a = try ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"] + Self.patient)
+        let b = try ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"] + Self.patient)
+        defer { a.stop(); b.stop() }
+        try await a.ready()
+        try await b.ready()
+        let (pa, pb) = (try await a.httpPort(), try await b.httpPort())
+        let signedIn = try await Browser.send("POST", "http://127.0.0.1:\(pa)/console/signin", body: "token=\(token)")
+        #expect(signedIn.status == 303)
+        let cookie = try #require(signedIn.cookie)
+        let page = "/console/a/default/codes"
+        #expect(try await Browser.send("GET", "http://127.0.0.1:\(pb)\(page)", cookie: cookie).status == 200, "B knows A's session")
+        #expect(try await Browser.send("POST", "http://127.0.0.1:\(pb)/console/signout", cookie: cookie).status == 303)
+        #expect(try await Browser.send("GET", "http://127.0.0.1:\(pa)\(page)", cookie: cookie).status == 303, "signed out on both")
+        // Five wrong keys, spread over both servers, lock the address out on both.
+        let wrong = "token=act_0000000000_" + String(repeating: "x", count: 43)
+        for attempt in 0..<5 {
+            let reply = try await Browser.send("POST", "http://127.0.0.1:\(attempt % 2 == 0 ? pa : pb)/console/signin", body: wrong)
+            #expect(reply.status == 401)
+        }
+        for port in [pa, pb] {
+            let blocked = try await Browser.send("POST", "http://127.0.0.1:\(port)/console/signin", body: "token=\(token)")
+            #expect(blocked.status == 429 && blocked.cookie == nil)
+        }
+    }
+
     func http(_ method: String, _ url: String, token: String, body: String) async throws -> Int {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
@@ -113,6 +143,37 @@ struct TwoServerTests {
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         let (_, response) = try await URLSession.shared.data(for: request)
         return (response as? HTTPURLResponse)?.statusCode ?? 0
+    }
+}
+
+/// A browser's requests without a browser: no redirects followed, cookies read from the reply.
+enum Browser {
+    final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+            completionHandler(nil)
+        }
+    }
+
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieStorage = nil
+        return URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
+    }()
+
+    static func send(_ method: String, _ url: String, body: String? = nil, cookie: String? = nil) async throws -> (status: Int, cookie: String?) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        }
+        if let cookie { request.setValue(cookie, forHTTPHeaderField: "Cookie") }
+        let (_, response) = try await session.data(for: request)
+        let http = response as? HTTPURLResponse
+        let setCookie = http?.value(forHTTPHeaderField: "Set-Cookie").map { String($0.prefix { $0 != ";" }) }
+        return (http?.statusCode ?? 0, setCookie.flatMap { $0.hasSuffix("=") ? nil : $0 })
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import TestSupport
 import Testing
 
 /// The dialplan, the features lines and the prompts must match what the server does.
@@ -69,14 +70,7 @@ import Testing
     @Test func dtmfPcapGeneratorWritesRisingTimestamps() async throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("dtmf-\(UUID().uuidString).pcap").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "\(Self.root)/dialplan/lab/dtmf-pcap.py", "*8,55#", out]
-        process.standardOutput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
+        let status = try await ChildProcess.run("/usr/bin/env", ["python3", "\(Self.root)/dialplan/lab/dtmf-pcap.py", "*8,55#", out])
         #expect(status == 0)
         let pcap = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out)))
         func u16(_ i: Int) -> Int { Int(pcap[i]) << 8 | Int(pcap[i + 1]) }

@@ -28,6 +28,38 @@ import Testing
         }
     }
 
+    @Test(arguments: AdminBackend.available)
+    func consoleSessionsAndFailedSignInsAreKeptAndForgotten(_ backend: AdminBackend) async throws {
+        let store = try await backend.make()
+        let t0 = 1_800_000_000.0
+        let first = StoredConsoleSession(idHash: "h1", tokenHash: "t1", csrf: "c1", started: t0, lastSeen: t0)
+        try await store.startConsoleSession(first, forgettingSeenBefore: t0 - 3600, startedBefore: t0 - 43_200)
+        // Seen within the idle limit: returned, and its idle clock restarted.
+        let seen = try await store.consoleSession(idHash: "h1", seenAt: t0 + 100, activeSince: t0 + 100 - 3600)
+        #expect(seen?.tokenHash == "t1" && seen?.csrf == "c1" && seen?.started == t0 && seen?.lastSeen == t0 + 100)
+        #expect(try await store.consoleSession(idHash: "h1", seenAt: t0 + 3000, activeSince: t0 + 3000 - 3600) != nil)
+        // Idle too long: not returned, and not revived.
+        #expect(try await store.consoleSession(idHash: "h1", seenAt: t0 + 9000, activeSince: t0 + 9000 - 3600) == nil)
+        #expect(try await store.consoleSession(idHash: "nope", seenAt: t0, activeSince: 0) == nil)
+        // A new session forgets the stale ones; an ended one is gone.
+        let second = StoredConsoleSession(idHash: "h2", tokenHash: "t2", csrf: "c2", started: t0 + 9000, lastSeen: t0 + 9000)
+        try await store.startConsoleSession(second, forgettingSeenBefore: t0 + 9000 - 3600, startedBefore: t0 + 9000 - 43_200)
+        #expect(try await store.consoleSession(idHash: "h1", seenAt: t0 + 9000, activeSince: 0) == nil)
+        #expect(try await store.consoleSession(idHash: "h2", seenAt: t0 + 9001, activeSince: 0)?.csrf == "c2")
+        try await store.endConsoleSession(idHash: "h2")
+        #expect(try await store.consoleSession(idHash: "h2", seenAt: t0 + 9002, activeSince: 0) == nil)
+
+        for n in 0..<3 { try await store.signInFailed(address: "198.51.100.7", at: t0 + Double(n), forgettingBefore: t0 - 900) }
+        try await store.signInFailed(address: "203.0.113.9", at: t0 + 5, forgettingBefore: t0 - 900)
+        #expect(try await store.signInFailures(address: "198.51.100.7", since: t0 - 900) == [t0, t0 + 1, t0 + 2])
+        #expect(try await store.signInFailures(address: "198.51.100.7", since: t0 + 1) == [t0 + 1, t0 + 2])
+        try await store.signInSucceeded(address: "198.51.100.7")
+        #expect(try await store.signInFailures(address: "198.51.100.7", since: 0).isEmpty)
+        // Old failures of every address are forgotten as new ones come.
+        try await store.signInFailed(address: "198.51.100.7", at: t0 + 2000, forgettingBefore: t0 + 2000 - 900)
+        #expect(try await store.signInFailures(address: "203.0.113.9", since: 0).isEmpty)
+    }
+
     static func account() -> Account {
         var account = Account(id: "acme")
         account.codeLength = 4

@@ -49,6 +49,31 @@ struct PostgresMirrorTests {
         try await eventually("the lock on b") { try b.mirrorLock(account: "acme") != nil }
         #expect(try await b.lock(account: "acme", subject: .user("1001")) == lock)
     }
+
+    /// Lock reads from many calls at once go to the database in batches: each call still gets its
+    /// own caller's lock, read after it asked (another server's lock a moment ago holds).
+    @Test func concurrentLockReadsEachGetTheirOwnCallersLock() async throws {
+        let location = try await TestPostgres.freshDatabase()
+        let a = try await PostgresStore.open(location, deadline: TestPostgres.deadline)
+        let b = try await PostgresStore.open(location, deadline: TestPostgres.deadline)
+        defer { Task { await a.close(); await b.close() } }
+        let policy = LockoutPolicy(maxIncorrect: 1, window: 3600, firstLock: 1800)
+        let now = Date().timeIntervalSince1970
+        var locks: [String: LockState] = [:]
+        for n in stride(from: 0, to: 40, by: 2) {
+            locks["\(1000 + n)"] = try #require(try await a.registerIncorrectEntry(account: "acme", subject: .user("\(1000 + n)"),
+                                                                                   policy: policy, now: now + Double(n)))
+        }
+        let read = try await withThrowingTaskGroup(of: (String, LockState?).self) { group in
+            for call in 0..<400 {
+                let ext = "\(1000 + call % 40)"
+                group.addTask { (ext, try await b.lock(account: "acme", subject: .user(ext))) }
+            }
+            return try await group.reduce(into: [(String, LockState?)]()) { $0.append($1) }
+        }
+        #expect(read.count == 400)
+        for (ext, lock) in read { #expect(lock == locks[ext], "\(ext)") }
+    }
 }
 
 extension PostgresStore {

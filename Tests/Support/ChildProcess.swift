@@ -22,12 +22,20 @@ public enum ChildProcess {
         try await run("/usr/bin/sqlite3", ["-cmd", ".timeout 30000", path, sql])
     }
 
+    /// Starts a process, one at a time in the whole test run: Foundation's `Process.run()` on
+    /// Linux crashed in a `memmove` (CI, session 12) while other tests' processes were starting.
+    public static func launch(_ process: Process) throws {
+        try launching.withLock { try process.run() }
+    }
+
+    private static let launching = NSLock()
+
     /// Waits for a process (started here if `starting`) to exit.
     public static func exit(of process: Process, starting: Bool = false) async throws -> Int32 {
         try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             if starting {
-                do { try process.run() } catch {
+                do { try launch(process) } catch {
                     process.terminationHandler = nil
                     continuation.resume(throwing: error)
                 }
@@ -78,7 +86,7 @@ public final class DatabaseLocker: @unchecked Sendable {
         process.standardInput = input
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ChildProcess.launch(process)
         input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\n.shell touch '\(marker)'\n".utf8))
         try await ChildProcess.waitUntil("the lock on \(path)") { FileManager.default.fileExists(atPath: marker) }
         try? FileManager.default.removeItem(atPath: marker)
