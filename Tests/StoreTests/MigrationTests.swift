@@ -10,7 +10,7 @@ import Testing
 /// version wrote them (raw SQL in v1's columns, which every later version keeps).
 @Suite struct MigrationTests {
     static let versions = ["v1-accounts-groups-users-codes-usage", "v2-settings-revision", "v3-usage-without-code-index",
-                           "v4-toll-fraud-defenses", "v5-api-tokens-audit"]
+                           "v4-toll-fraud-defenses", "v5-api-tokens-audit", "v6-usage-pbx-request"]
 
     @Test(arguments: versions)
     func anEarlierSchemaUpgradesInPlaceKeepingItsData(_ version: String) throws {
