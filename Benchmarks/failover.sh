@@ -4,7 +4,8 @@
 # DURATION seconds, server A killed with SIGKILL KILL_AT seconds in. Prints the load's report
 # (errors: calls no server answered; retried: calls answered by B after A failed) and what the
 # usage log holds: entries, distinct calls, calls with more than one entry, entries of another
-# PBX. Run it with a cluster of its own:
+# PBX, and server B's resident memory. KILL_AT beyond DURATION runs both servers to the end.
+# Run it with a cluster of its own:
 #   Tests/Postgres/with-cluster.sh Benchmarks/failover.sh
 #   LEVEL=100 DURATION=30 KILL_AT=10 CODES=100000 Tests/Postgres/with-cluster.sh Benchmarks/failover.sh
 set -euo pipefail
@@ -40,4 +41,5 @@ echo "usage log: $(psql_ "SELECT count(*) FROM usage WHERE route = 'outbound'") 
   "$(psql_ "SELECT count(*) FROM (SELECT uniqueid FROM usage GROUP BY uniqueid HAVING count(*) > 1) d") calls with more than one entry," \
   "$(psql_ "SELECT count(*) FROM usage WHERE pbx <> 'bench'") entries of another PBX," \
   "$(psql_ "SELECT count(*) FROM usage WHERE request <> '' AND request NOT LIKE '@%' AND result <> 'ACCEPTED'") not accepted"
+echo "server B's resident memory after the run: $(awk '/VmRSS/ {print $2, $3}' "/proc/$b/status")"
 kill "$b" 2>/dev/null; wait "$b" 2>/dev/null || true

@@ -100,9 +100,11 @@ printf '%s\n' "${seen[@]}" | sort -n | awk '{a[NR]=$1} END {printf "\na change t
 # The ceiling: the hot path's own statements straight from pgbench (a lock read and a usage insert a call).
 cat >"$work/hot.sql" <<'SQL'
 \set n random(1, 2000000000)
-SELECT locked_at, until, strikes, count FROM lockout WHERE account_id = 'default' AND subject = 'user:1001';
-INSERT INTO usage (started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason, code, uniqueid, linkedid, channel)
-VALUES (:n, 'outbound', 'default', '1001', '1001', '011442079460000', 'international', 'required', 0, 'ACCEPTED', 'code-valid', '0001234', 'pgb.' || :n, 'pgb', 'SIP/1001-1')
+SELECT l.account_id, l.subject, l.locked_at, l.until, l.strikes, l.count
+FROM lockout l JOIN unnest(ARRAY['default'], ARRAY['user:1001']) AS k(account_id, subject)
+    ON l.account_id = k.account_id AND l.subject = k.subject;
+INSERT INTO usage (started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason, code, uniqueid, linkedid, channel, pbx, request)
+VALUES (:n, 'outbound', 'default', '1001', '1001', '011442079460000', 'international', 'required', 0, 'ACCEPTED', 'code-valid', '0001234', 'pgb.' || :n, 'pgb', 'SIP/1001-1', '', '@' || :n)
 ON CONFLICT DO NOTHING RETURNING id;
 SQL
 echo
