@@ -117,7 +117,8 @@ public final class CallFlows: Sendable {
             "entry.result": "\(e.result)", "entry.reason": "\(e.reason)",
             "entry.code": "\(hasCode ? "on the CDR" : "none")",
             "entry.incorrect": "\(e.incorrectEntries)", "entry.uniqueid": "\(LogSafe(e.uniqueID))",
-            "entry.linkedid": "\(LogSafe(e.linkedID))", "entry.billsec": "\(e.billsec.map { "\($0)" } ?? "")",
+            "entry.linkedid": "\(LogSafe(e.linkedID))", "entry.pbx": "\(LogSafe(e.pbxName))",
+            "entry.request": "\(LogSafe(e.requestID))", "entry.billsec": "\(e.billsec.map { "\($0)" } ?? "")",
             "entry.disposition": "\(LogSafe(e.disposition ?? ""))",
         ]
     }

@@ -313,7 +313,7 @@ extension MemoryStore.State {
         usage.lastIndex { $0.isSameCall(as: request) && ($0.route == "outbound" || $0.route == "tag") }
     }
 
-    /// A replay, or a request with an id, looks for the same request first, as the SQLite store does.
+    /// A replay, or a request asked again (`mayRepeat`), looks for the same request first, as the SQLite store does.
     mutating func insert(_ entry: UsageEntry, once: Bool) -> UsageOperation.Applied {
         var entry = entry
         entry.startedAt = Self.millisecond(entry.startedAt)

@@ -11,9 +11,10 @@ import Synchronization
 /// each paying the pool's lease, a statement and a timer.
 final class LockReads: Sendable {
     typealias Key = HotStatements.Locks.Key
+    private typealias Reply = CheckedContinuation<Result<LockState?, StoreError>, Never>
 
     private struct State {
-        var waiting: [(key: Key, continuation: CheckedContinuation<Result<LockState?, StoreError>, Never>)] = []
+        var waiting: [(key: Key, reply: Reply)] = []
         var reading = false
     }
 
@@ -23,9 +24,9 @@ final class LockReads: Sendable {
 
     /// The lock of `key` as the database has it once this read's batch runs.
     func read(_ key: Key, in store: PostgresStore) async throws(StoreError) -> LockState? {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<LockState?, StoreError>, Never>) in
+        let result = await withCheckedContinuation { (reply: Reply) in
             let start = state.withLock { state -> Bool in
-                state.waiting.append((key, continuation))
+                state.waiting.append((key, reply))
                 defer { state.reading = true }
                 return !state.reading
             }
@@ -37,7 +38,7 @@ final class LockReads: Sendable {
     /// Reads batch after batch until nothing waits.
     private func drain(_ store: PostgresStore) async {
         while true {
-            let batch = state.withLock { state -> [(key: Key, continuation: CheckedContinuation<Result<LockState?, StoreError>, Never>)] in
+            let batch = state.withLock { state -> [(key: Key, reply: Reply)] in
                 let taken = Array(state.waiting.prefix(Self.largestBatch))
                 state.waiting.removeFirst(taken.count)
                 if taken.isEmpty { state.reading = false }
@@ -57,7 +58,7 @@ final class LockReads: Sendable {
             } catch {
                 read = .failure(error)
             }
-            for (key, continuation) in batch { continuation.resume(returning: read.map { $0[key] }) }
+            for (key, reply) in batch { reply.resume(returning: read.map { $0[key] }) }
         }
     }
 }

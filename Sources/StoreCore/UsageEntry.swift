@@ -25,7 +25,7 @@ public struct UsageEntry: Sendable, Equatable, Codable {
     public var uniqueID: String
     public var linkedID: String
     public var channel: String
-    /// The PBX the call is on (the dialplan's `pbx=`, from `ACCTCODES_PBX` or `SYSTEMNAME`); nil
+    /// The PBX the call is on (the dialplan's `pbx=`: `ACCTCODES_PBX`, `SYSTEMNAME` or `ENTITYID`); nil
     /// for a request that named none. A call is its account, PBX and uniqueid: two Asterisk boxes
     /// hand out the same uniqueids.
     public var pbx: String?

@@ -10,8 +10,9 @@ import Foundation
 /// yet, and a tag or a hangup sets the same values again. A request the dialplan asked again on
 /// another server (the same `request` id) is the same request too: the later attempt's outcome
 /// replaces the earlier one's (`UsageEntry.takeOutcome`), in whichever order they arrive. Only a
-/// replay or a request with an id looks first: any other operation the writer commits has never
-/// been anywhere else (the look costs a third of an insert).
+/// replay or a request asked again (`UsageEntry.mayRepeat`) looks first, where a store has to
+/// look: any other operation the writer commits has never been anywhere else (the look costs a
+/// third of an insert).
 public enum UsageOperation: Sendable, Equatable, Codable {
     /// A request's own entry: an outbound call, or a tag request that set no code.
     case record(entry: UsageEntry)

@@ -61,7 +61,7 @@ struct LoadCommand: AsyncParsableCommand {
                                                                   uniqueID: "\(epoch).\(worker)-\(n)", pbx: pbx,
                                                                   request: "\(epoch).\(worker)-\(n)")
                         let outcome = await servers.run(environment, script: script)
-                        totals.add(outcome)
+                        totals.add(outcome, route: route)
                         if outcome.answer == nil { try? await Task.sleep(for: .milliseconds(10)) }
                     }
                     return totals
@@ -111,7 +111,7 @@ struct LoadTotals {
     var commandTimes = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     var sessionTimes = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
 
-    mutating func add(_ outcome: ServerList.Outcome) {
+    mutating func add(_ outcome: ServerList.Outcome, route: String) {
         // A call no server answered (or one that timed out) is an error.
         guard let record = outcome.answer else {
             errors += 1
@@ -121,8 +121,9 @@ struct LoadTotals {
         cutShort += outcome.cutShort
         sessions += 1
         commands += record.commands.count
-        results[record[variable: "ACCTCODE_RESULT"] ?? record[variable: "ACCTCODE_TAG_RESULT"] ?? record[variable: "ACCTCODES_PING"]
-            ?? record[variable: "ACCTCODES_LOGGED"] ?? "-", default: 0] += 1
+        // The outbound route's result, else the variable that answers the route.
+        let result = route == "outbound" ? "ACCTCODE_RESULT" : ServerList.answerVariable(route: route)
+        results[record[variable: result] ?? "-", default: 0] += 1
         for time in record.commandTimes { _ = commandTimes.record(time.microseconds) }
         _ = sessionTimes.record(record.duration.microseconds)
     }

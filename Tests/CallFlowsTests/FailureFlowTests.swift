@@ -3,6 +3,7 @@ import FakeAsterisk
 import Foundation
 import Store
 import StoreCore
+import TestSupport
 import Testing
 
 @Suite struct FailureFlowTests {
@@ -59,7 +60,8 @@ import Testing
     }
 
     @Test func usageLogFailureNeverAllowsAnUnloggedCall() async throws {
-        try await FlowHarness.with(inMemory: true) { h in
+        let logs = CapturedLog()
+        try await FlowHarness.with(logs: logs, inMemory: true) { h in
             h.memory?.faults.diskFull = true
             let record = try await h.call(dial: "011442079460000", keys: "1234#")
             #expect(record[variable: "ACCTCODE_ALLOW"] == "0")
@@ -67,9 +69,13 @@ import Testing
             let emergency = try await h.call(dial: "911")
             #expect(emergency[variable: "ACCTCODE_ALLOW"] == "1", "emergency calls are never blocked")
             // A hangup neither the log nor a spool took is not acknowledged: the routine asks the next server.
-            let hangup = try await h.call("hangup", dial: "011442079460000", extra: "&dialstatus=ANSWER&answeredat=1&endedat=2&duration=3",
+            let hangup = try await h.call("hangup", dial: "011442079460000",
+                                          extra: "&dialstatus=ANSWER&answeredat=1&endedat=2&duration=3&pbx=pbx-a&request=1700000000.5",
                                           dead: true)
             #expect(hangup[variable: "ACCTCODES_LOGGED"] == nil && hangup.commands.isEmpty)
+            // The server's log keeps what nothing took, naming the call as the store would: its PBX and request too.
+            #expect(logs.all.contains { $0.contains("spool failed too") && $0.contains("entry.pbx=pbx-a")
+                && $0.contains("entry.request=1700000000.5") }, "\(logs.all.filter { $0.hasPrefix("error") })")
             h.memory?.faults.diskFull = false
             let kept = try await h.call("hangup", dial: "011442079460000", extra: "&dialstatus=ANSWER&answeredat=1&endedat=2&duration=3",
                                         dead: true)
