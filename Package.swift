@@ -7,6 +7,7 @@ let nio: [Target.Dependency] = [
 ]
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
 
 let package = Package(
     name: "acctcodes",
@@ -31,6 +32,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Child processes without Foundation's Process, whose run() reads past a buffer when the
+        // parent has more than ~1,360 open files (swift-corelibs-foundation PR #5472, after 6.3.1).
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // Sans-IO: the FastAGI wire format as values and pure functions.
@@ -51,7 +56,7 @@ let package = Package(
         .target(name: "PostgresStore", dependencies: ["AccountCodes", "StoreCore", "MemoryStore", logging, metrics,
                                                      .product(name: "PostgresNIO", package: "postgres-nio")] + nio),
         // The routes that join the server, the rules and the store.
-        .target(name: "CallFlows", dependencies: ["AGI", "FastAGIServer", "AccountCodes", "StoreCore", logging, metrics]),
+        .target(name: "CallFlows", dependencies: ["AGI", "FastAGIServer", "AccountCodes", "StoreCore", logging, metrics, subprocess]),
         // The application layer the CLI and the HTTP API share: who may do what, the audit log, edits as patches.
         .target(name: "Admin", dependencies: ["AccountCodes", "StoreCore", "Store", .product(name: "Crypto", package: "swift-crypto")]),
         // Edge: the operator's HTTP API on Hummingbird, with /metrics.
@@ -84,7 +89,8 @@ let package = Package(
             path: "Benchmarks/AcctcodesBench"
         ),
         // What several test targets share: child processes awaited without blocking, a database locker.
-        .target(name: "TestSupport", dependencies: [logging, "PostgresStore"], path: "Tests/Support"),
+        .target(name: "TestSupport", dependencies: [logging, "PostgresStore", subprocess, .product(name: "SystemPackage", package: "swift-system")],
+                path: "Tests/Support"),
         .testTarget(name: "AGITests", dependencies: ["AGI"]),
         .testTarget(name: "AccountCodesTests", dependencies: ["AccountCodes"]),
         .testTarget(name: "FastAGIServerTests", dependencies: ["FastAGIServer", "FakeAsterisk", "AGI", logging] + nio),
@@ -97,7 +103,7 @@ let package = Package(
                                                          .product(name: "Prometheus", package: "swift-prometheus")]),
         // One suite every store adapter passes.
         .testTarget(name: "StoreConformanceTests", dependencies: ["StoreCore", "Store", "MemoryStore", "PostgresStore", "AccountCodes", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["acctcodes", "TestSupport", "StoreCore", "Store", "AccountCodes", "FakeAsterisk"]),
+        .testTarget(name: "CLITests", dependencies: ["acctcodes", "TestSupport", "StoreCore", "Store", "AccountCodes", "FakeAsterisk", subprocess]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import AGI
 import AccountCodes
 import Foundation
 import Logging
+import Subprocess
 import Synchronization
 
 /// A subject just locked out: what the warning line says and what the alert command receives.
@@ -67,21 +68,19 @@ public final class LockoutAlerts: Sendable {
         }
     }
 
-    /// Runs the command and returns its exit status (-1 if it could not start).
+    /// Runs the command and returns its exit status (-1 if it could not start, 128 + N if signal N
+    /// ended it). Through swift-subprocess, not Foundation's `Process`: `Process.run()` on Linux can
+    /// crash the whole server when it has more than ~1,360 files open (a busy server's sockets).
     static func run(_ command: String, input: Data) async -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let stdin = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = FileHandle.nullDevice
-        let status = AsyncStream<Int32> { continuation in
-            process.terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }
+        do {
+            let record = try await Subprocess.run(.path("/bin/sh"), arguments: ["-c", command], input: .data(input),
+                                                  output: .discarded, error: .currentStandardError)
+            switch record.terminationStatus {
+            case let .exited(code): return code
+            case let .signaled(signal): return 128 + signal
+            }
+        } catch {
+            return -1
         }
-        do { try process.run() } catch { return -1 }
-        try? stdin.fileHandleForWriting.write(contentsOf: input)
-        try? stdin.fileHandleForWriting.close()
-        for await code in status { return code }
-        return -1
     }
 }

@@ -38,33 +38,9 @@ struct CLI: Sendable {
 
     @discardableResult
     func run(_ arguments: [String], input: String? = nil) async throws -> Result {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["ACCTCODES_DB"] = database
-        process.environment = environment
-        // Files, not pipes: Foundation's pipe reads crash on EINTR, which SIGCHLD from the
-        // other tests' child processes can cause at any time.
-        let id = UUID().uuidString
-        let inPath = dir.appendingPathComponent("\(id).in"), outPath = dir.appendingPathComponent("\(id).out"),
-            errPath = dir.appendingPathComponent("\(id).err")
-        try Data((input ?? "").utf8).write(to: inPath)
-        try Data().write(to: outPath)
-        try Data().write(to: errPath)
-        let stdin = try FileHandle(forReadingFrom: inPath)
-        let out = try FileHandle(forWritingTo: outPath), err = try FileHandle(forWritingTo: errPath)
-        defer {
-            for handle in [stdin, out, err] { try? handle.close() }
-            for path in [inPath, outPath, errPath] { try? FileManager.default.removeItem(at: path) }
-        }
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = stdin
-        _ = try await ChildProcess.exit(of: process, starting: true)
-        let stdout = try Data(contentsOf: outPath), stderr = try Data(contentsOf: errPath)
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        let captured = try await ChildProcess.capture(Self.executable.path, arguments, environment: ["ACCTCODES_DB": database],
+                                                      input: input ?? "")
+        return Result(status: captured.status, stdout: captured.stdout, stderr: captured.stderr)
     }
 
     /// Runs and requires success.

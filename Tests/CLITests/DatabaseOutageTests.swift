@@ -35,7 +35,7 @@ struct DatabaseOutageTests {
         try await cli.ok(["code", "add", "1234", "--description", "Acme"])
         try await cli.ok(["account", "set", "--validate-when-dialed", "on", "--lockout-after", "5"])
         try await cli.ok(["user", "add", "1001", "--enabled"])
-        let servers = [try ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"]), try ServerProcess(cli: cli)]
+        let servers = [try await ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"]), try await ServerProcess(cli: cli)]
         defer { servers.forEach { $0.stop() } }
         for server in servers { try await server.ready() }
 

@@ -11,8 +11,8 @@ import Testing
 @Suite(.serialized, .enabled(if: TestPostgres.server != nil, "no PostgreSQL: set ACCTCODES_TEST_POSTGRES (.ci/run does)"))
 struct FailoverTests {
     static func servers(_ cli: CLI) async throws -> (ServerProcess, ServerProcess) {
-        let a = try ServerProcess(cli: cli, extra: TwoServerTests.patient)
-        let b = try ServerProcess(cli: cli, extra: TwoServerTests.patient)
+        let a = try await ServerProcess(cli: cli, extra: TwoServerTests.patient)
+        let b = try await ServerProcess(cli: cli, extra: TwoServerTests.patient)
         try await a.ready()
         try await b.ready()
         return (a, b)
@@ -30,10 +30,10 @@ struct FailoverTests {
         defer { a.stop(); b.stop() }
         let environment = Self.outbound(uniqueID: "1796000000.7", request: "1796000000.123456")
         // Server A hears one wrong code, then dies while the caller hears its second prompt.
-        let side = KillAtPrompt(inner: AsteriskResponder(script: CallScript(keys: "9999#")), prompt: 2, pid: a.process.processIdentifier)
+        let side = KillAtPrompt(inner: AsteriskResponder(script: CallScript(keys: "9999#")), prompt: 2, pid: a.process.pid)
         let cut = try await FakeAsteriskClient(port: a.port).run(preamble: environment.wireText, side: side)
         #expect(cut[variable: "ACCTCODE_ALLOW"] == nil && cut.ending == .serverClosed)
-        _ = try await ChildProcess.exit(of: a.process)
+        try await a.process.exit()
         // The dialplan asks again, A first (refused now), then B, which prompts again.
         let list = ServerList([FakeAsteriskClient(port: a.port), FakeAsteriskClient(port: b.port)])
         let retried = await list.run(environment, script: CallScript(keys: "1234#"))
@@ -73,7 +73,7 @@ struct FailoverTests {
             try await Task.sleep(for: .milliseconds(25))
         }
         await store.close()
-        kill(a.process.processIdentifier, SIGKILL)
+        a.process.signal(SIGKILL)
         let out = try await load.value
         let report = try JSONSerialization.jsonObject(with: Data(out.utf8)) as! [String: Any]
         let sessions = try #require(report["sessions"] as? Int)

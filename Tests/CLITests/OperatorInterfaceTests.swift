@@ -51,7 +51,7 @@ import Testing
         try await cli.ok(["account", "set", "--code-length", "4", "--allow-account-codes", "on", "--calls-requiring-codes", "international"])
         try await cli.ok(["user", "add", "1001", "--enabled"])
         let token = try await cli.ok(["token", "create", "--name", "portal", "--role", "account-admin"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        let server = try ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"])
+        let server = try await ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"])
         defer { server.stop() }
         try await server.ready()
         var httpPort = 0

@@ -2,28 +2,25 @@ import FakeAsterisk
 import Foundation
 import Store
 import StoreCore
+import Subprocess
 import TestSupport
 import Testing
 
 /// Runs `acctcodes serve` as its own process, as an admin would.
 final class ServerProcess {
-    let process = Process()
+    let process: RunningProcess
     /// Known once the server logs where it listens: it binds port 0, so no test can pick a port
     /// another test's connections already use.
     private(set) var port = 0
     /// The server's log goes to a file: a pipe nobody drains fills after 64 KB and stalls the server.
     let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("acctcodes-serve-\(UUID().uuidString).log").path
 
-    init(cli: CLI, extra: [String] = []) throws {
-        process.executableURL = CLI.executable
+    init(cli: CLI, extra: [String] = []) async throws {
         // On PostgreSQL each server has a spool of its own, as each host has its own disk.
         let spool = cli.database.hasPrefix("postgres://") ? ["--spool", cli.dir.appendingPathComponent("\(UUID().uuidString).spool.jsonl").path] : []
-        process.arguments = ["serve", "--db", cli.database, "--listen", "127.0.0.1:0"] + spool
+        let arguments = ["serve", "--db", cli.database, "--listen", "127.0.0.1:0"] + spool
             + (extra.contains("--http-listen") ? [] : ["--http-listen", "off"]) + extra
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.standardError = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = FileHandle.nullDevice
-        try ChildProcess.launch(process)
+        process = try await RunningProcess.start(CLI.executable.path, arguments, error: logPath)
     }
 
     /// Waits until the server logs its address and `ping` answers there.
@@ -45,7 +42,7 @@ final class ServerProcess {
 
     /// Asks the server to stop (SIGTERM) without waiting: a test's `defer`, whatever happened.
     func stop() {
-        if process.isRunning { process.terminate() }
+        process.terminate()
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -89,15 +86,14 @@ struct KillOnAllow: AsteriskSide {
 
     @Test func entryIsInTheLogWhenTheServerIsKilledRightAfterAllowing() async throws {
         let cli = try await Self.configured()
-        let server = try ServerProcess(cli: cli)
+        let server = try await ServerProcess(cli: cli)
         defer { server.stop() }
         try await server.ready()
         var environment = SessionEnvironment(script: "outbound?user=1001&number=011442079460000")
         environment.uniqueID = "killed.1"
-        let side = KillOnAllow(inner: AsteriskResponder(script: CallScript(keys: "1234#")), pid: server.process.processIdentifier)
+        let side = KillOnAllow(inner: AsteriskResponder(script: CallScript(keys: "1234#")), pid: server.process.pid)
         _ = try await FakeAsteriskClient(port: server.port).run(preamble: environment.wireText, side: side)
-        _ = try await ChildProcess.exit(of: server.process)
-        #expect(server.process.terminationReason == .uncaughtSignal)
+        #expect(try await server.process.exit() == .signaled(SIGKILL))
         let entries = try AcctcodesStore(path: cli.database).usage(UsageFilter(accountID: "default"))
         #expect(entries.map(\.uniqueID) == ["killed.1"])
         #expect(entries.first?.result == "ACCEPTED" && entries.first?.code == "1234")
@@ -106,7 +102,7 @@ struct KillOnAllow: AsteriskSide {
     /// The README's quick start: serve, configure, `acctcodes call` for a wrong then a right code, usage list.
     @Test func quickStartWorks() async throws {
         let cli = try await Self.configured()
-        let server = try ServerProcess(cli: cli)
+        let server = try await ServerProcess(cli: cli)
         defer { server.stop() }
         try await server.ready()
         let out = try await cli.ok(["call", "--server", "127.0.0.1:\(server.port)", "--user", "1001", "--dial", "011442079460000",
@@ -121,7 +117,7 @@ struct KillOnAllow: AsteriskSide {
 
     @Test func loadCommandReportsThroughputAndLatency() async throws {
         let cli = try await Self.configured()
-        let server = try ServerProcess(cli: cli)
+        let server = try await ServerProcess(cli: cli)
         defer { server.stop() }
         try await server.ready()
         let out = try await cli.ok(["load", "--server", "127.0.0.1:\(server.port)", "--concurrency", "4", "--duration", "1",
@@ -143,7 +139,7 @@ struct KillOnAllow: AsteriskSide {
             route: "outbound", accountID: "default", user: "1001", callerID: "1001", dialed: "2125550100", callClass: "national",
             asked: "none", incorrectEntries: 0, result: "NOTREQUIRED", reason: "collection-off", code: nil, uniqueID: "spooled.1",
             linkedID: "spooled.1", channel: "PJSIP/1001-1")))
-        let server = try ServerProcess(cli: cli)
+        let server = try await ServerProcess(cli: cli)
         defer { server.stop() }
         try await server.ready()
         // The server's drainer moves it in (at start, and every second while anything is left).
@@ -155,11 +151,10 @@ struct KillOnAllow: AsteriskSide {
 
     @Test func sigtermDrainsAndExitsCleanly() async throws {
         let cli = try await Self.configured()
-        let server = try ServerProcess(cli: cli, extra: ["--sounds-dir", "/nonexistent"])
+        let server = try await ServerProcess(cli: cli, extra: ["--sounds-dir", "/nonexistent"])
         try await server.ready()
         server.process.terminate()
-        _ = try await ChildProcess.exit(of: server.process)
-        #expect(server.process.terminationStatus == 0)
+        #expect(try await server.process.exit() == .exited(0))
         let log = server.log
         #expect(log.contains("prompt enter-code is missing"))
         #expect(log.contains("stopped"))

@@ -34,8 +34,8 @@ struct TwoServerTests {
     @Test func aChangeThroughOneServersAPIIsSeenByACallOnTheOther() async throws {
         let cli = try await Self.configured()
         let token = try await cli.ok(["token", "create", "--name", "test", "--role", "operator"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        let a = try ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"] + Self.patient)
-        let b = try ServerProcess(cli: cli, extra: Self.patient)
+        let a = try await ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"] + Self.patient)
+        let b = try await ServerProcess(cli: cli, extra: Self.patient)
         defer { a.stop(); b.stop() }
         try await a.ready()
         try await b.ready()
@@ -58,8 +58,8 @@ struct TwoServerTests {
     @Test func aGuessingRobotAlternatingServersIsLockedOutAfterTheSameNumberOfGuesses() async throws {
         let cli = try await Self.configured()
         try await cli.ok(["account", "set", "--lockout-after", "4", "--lockout-window", "60", "--lockout-minutes", "30"])
-        let a = try ServerProcess(cli: cli, extra: Self.patient)
-        let b = try ServerProcess(cli: cli, extra: Self.patient)
+        let a = try await ServerProcess(cli: cli, extra: Self.patient)
+        let b = try await ServerProcess(cli: cli, extra: Self.patient)
         defer { a.stop(); b.stop() }
         try await a.ready()
         try await b.ready()
@@ -81,14 +81,14 @@ struct TwoServerTests {
 
     @Test func anInstallMovesFromSQLiteToPostgreSQLChecked() async throws {
         let sqlite = try await ServerProcessTests.configured()
-        let old = try ServerProcess(cli: sqlite)
+        let old = try await ServerProcess(cli: sqlite)
         defer { old.stop() }
         try await old.ready()
         for id in ["moved.1", "moved.2"] {
             #expect(try await Self.call(old, keys: "1234#", uniqueID: id)[variable: "ACCTCODE_RESULT"] == "ACCEPTED")
         }
         old.stop()
-        _ = try await ChildProcess.exit(of: old.process)
+        try await old.process.exit()
         let target = try await TestPostgres.freshDatabase().withoutPasswordURL
         let out = try await sqlite.ok(["migrate", "--from", sqlite.database, "--to", target])
         #expect(out.contains("copied 1 accounts, 0 groups, 1 users, 1 codes") && out.contains("copied 2 usage-log entries"), "\(out)")
@@ -97,7 +97,7 @@ struct TwoServerTests {
         #expect(again.status != 0 && again.stderr.contains("already holds data"), "\(again.stderr)")
         // The moved install answers calls and keeps its usage log.
         let cli = CLI(postgres: target)
-        let server = try ServerProcess(cli: cli, extra: Self.patient)
+        let server = try await ServerProcess(cli: cli, extra: Self.patient)
         defer { server.stop() }
         try await server.ready()
         #expect(try await Self.call(server, keys: "1234#", uniqueID: "moved.3")[variable: "ACCTCODE_RESULT"] == "ACCEPTED")
@@ -110,8 +110,8 @@ struct TwoServerTests {
     @Test func consoleSessionsAndTheSignInLimitAreSharedByTheServers() async throws {
         let cli = try await Self.configured()
         let token = try await cli.ok(["token", "create", "--name", "ops", "--role", "operator"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        let a = try ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"] + Self.patient)
-        let b = try ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"] + Self.patient)
+        let a = try await ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"] + Self.patient)
+        let b = try await ServerProcess(cli: cli, extra: ["--http-listen", "127.0.0.1:0"] + Self.patient)
         defer { a.stop(); b.stop() }
         try await a.ready()
         try await b.ready()
