@@ -15,6 +15,12 @@ public struct Account: Sendable, Codable, Equatable {
     /// Codes are secrets here (authorization PINs rather than client numbers): the audit log
     /// never shows one in clear.
     public var hideCodes: Bool = false
+    /// How calls' connected time is billed (increment, minimum, rate); nil: `BillingTerms.standard`.
+    /// Optional so that accounts stored before it (as JSON documents on PostgreSQL) still decode.
+    public var billing: BillingTerms?
+
+    /// The terms the account bills by.
+    public var billingTerms: BillingTerms { billing ?? .standard }
 
     /// The account every install has: a request with no account is for it, and it needs no setup.
     public static let defaultID = "default"
@@ -68,6 +74,8 @@ public struct AccountCode: Sendable, Codable, Equatable {
     /// First and last day it may be used (`YYYY-MM-DD`, both included).
     public var validFrom: String?
     public var validUntil: String?
+    /// Billing terms of its own, each replacing the account's; nil or empty: the account's.
+    public var billing: BillingOverrides?
 
     public init(accountID: String, code: String, description: String = "", active: Bool = true) {
         self.accountID = accountID

@@ -16,6 +16,7 @@ public enum RuleViolation: Error, Equatable, CustomStringConvertible {
     case unknownGroupForUnknownCallers(String)
     case badExtension(String)
     case badAccountID(String)
+    case billingOutOfRange(String)
 
     public var description: String {
         switch self {
@@ -36,6 +37,7 @@ public enum RuleViolation: Error, Equatable, CustomStringConvertible {
         case .unknownGroupForUnknownCallers(let name): "unknown callers are to be treated as group \(name.debugDescription), which does not exist"
         case .badExtension(let ext): "extension \(ext.debugDescription) must be 1 to 32 letters and digits"
         case .badAccountID(let id): "account id \(id.debugDescription) must be 1 to 64 letters, digits, -, _ and ."
+        case .billingOutOfRange(let what): what
         }
     }
 }
@@ -57,6 +59,7 @@ public enum SettingsRules {
         try check(new.defaults.entryTimeout)
         try checkLockout(after: new.defaults.lockoutAfter, window: new.defaults.lockoutWindow, minutes: new.defaults.lockoutMinutes)
         for source in new.allowedSources where NetworkBlock(source) == nil { throw .badSource(source) }
+        try new.billingTerms.check()
         if new.defaults.allowAccountCodes, new.codeLength == nil { throw .codeLengthNotSet }
         if new.defaults.validateWhenDialed, !(old?.defaults.validateWhenDialed ?? false), !hasCodes {
             throw .validationWithoutCodes
@@ -108,6 +111,7 @@ public enum SettingsRules {
         for name in code.users + code.groups where !isName(name) { throw .badName(name) }
         for day in [code.validFrom, code.validUntil].compactMap({ $0 }) where !CodeFacts.isDay(day) { throw .badDay(day) }
         if let from = code.validFrom, let until = code.validUntil, from > until { throw .validityReversed(from: from, until: until) }
+        try code.billing?.check()
     }
 
     private static func checkLockout(after: Int?, window: Int?, minutes: Int?) throws(RuleViolation) {

@@ -19,12 +19,14 @@ extension Admin {
 
     public func addCode(_ code: AccountCode) async throws(AdminError) {
         try authorize(.writeCodes, account: code.accountID)
+        let code = code.withBillingNormalized
         let audit = try await codeRecord("code.add", code.accountID, code.code, before: nil, after: code)
         try await run { () async throws(StoreError) in try await store.addCode(code, audit: audit) }
     }
 
     public func updateCode(_ code: AccountCode) async throws(AdminError) {
         try authorize(.writeCodes, account: code.accountID)
+        let code = code.withBillingNormalized
         let before = try await run { () async throws(StoreError) in try await store.code(account: code.accountID, code: code.code) }
         let audit = try await codeRecord("code.save", code.accountID, code.code, before: before, after: code)
         try await run { () async throws(StoreError) in try await store.updateCode(code, audit: audit) }
@@ -61,4 +63,13 @@ extension Admin {
 
     /// What the audit log shows for a code of an account that hides them.
     public static let hiddenCode = "(hidden)"
+}
+
+extension AccountCode {
+    /// No billing terms of its own is nil in every store, whether a patch emptied them or not.
+    var withBillingNormalized: AccountCode {
+        var code = self
+        if code.billing?.isEmpty == true { code.billing = nil }
+        return code
+    }
 }

@@ -28,6 +28,16 @@ extension Admin {
         return try await run { () async throws(StoreError) in try await store.usageTotals(filter) }
     }
 
+    /// The billing report for the filter's period: each code's calls billed by the account's terms
+    /// and the code's own (`BillingReport`), per code and per client description. A billing token
+    /// may read it: it shows the terms it applied, not the account's other settings.
+    public func usageReport(_ filter: UsageFilter) async throws(AdminError) -> BillingReport {
+        try authorize(.readUsage, account: filter.accountID)
+        let account = try await run { () async throws(StoreError) in try await store.accountOrDefault(filter.accountID) }
+        let durations = try await run { () async throws(StoreError) in try await store.usageDurations(filter) }
+        return BillingReport(durations: durations, terms: account.billingTerms)
+    }
+
     public func usageDaily(_ filter: UsageFilter) async throws(AdminError) -> [DayTotal] {
         try authorize(.readUsage, account: filter.accountID)
         return try await run { () async throws(StoreError) in try await store.usageDaily(filter) }

@@ -77,6 +77,7 @@ extension RuleViolation {
         case .unknownGroupForUnknownCallers: "unknownCallers"
         case .badExtension: "extensionNumber"
         case .badAccountID: "id"
+        case .billingOutOfRange: "billing"
         }
     }
 }

@@ -140,10 +140,14 @@ enum Layout {
         meter{width:100%;height:1.1rem}.scroll-hint{display:none;color:#5b6475;font-size:.85rem;margin:.2rem 0}
         .scroll:focus{outline:2px solid #3b6ea8}
         @media (max-width:40rem){main{padding:.5rem}th,td{padding:.3rem}.me{margin-left:0}.scroll-hint{display:block}}
+        @media print{header,.no-print,.scroll-hint{display:none}body{background:#fff}main{max-width:none;padding:0}
+        section{border:0;padding:0}.scroll{overflow:visible}th{background:none;border-bottom:2px solid #1d2330}}
         """
 
-    /// Reads a chosen CSV file into the import box (nothing leaves the page until Import).
+    /// Reads a chosen CSV file into the import box (nothing leaves the page until Import); a
+    /// Print button prints the page (the printable report).
     static let script = """
+        document.querySelectorAll('[data-print]').forEach(function(b){b.addEventListener('click',function(){window.print()})});
         document.querySelectorAll('input[type=file][data-into]').forEach(function(input){
           input.addEventListener('change',function(){var f=input.files[0];if(!f)return;var r=new FileReader();
           r.onload=function(){document.getElementById(input.dataset.into).value=r.result};r.readAsText(f)})});

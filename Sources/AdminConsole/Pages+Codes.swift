@@ -53,6 +53,7 @@ extension AdminConsole {
                 code.level = form.value("level").flatMap(CallPermission.init(rawValue:))
                 code.validFrom = form.text("validFrom")
                 code.validUntil = form.text("validUntil")
+                try Self.applyCodeBilling(form, to: &code)
             }
             let saved = code
             try await visit.admin.updateCode(saved)
@@ -102,6 +103,11 @@ extension AdminConsole {
         if let level = code.level { parts.append("up to \(level.rawValue)") }
         if let from = code.validFrom { parts.append("from \(from)") }
         if let until = code.validUntil { parts.append("until \(until)") }
+        if let own = code.billing {
+            if let v = own.increment { parts.append("billed in \(v) s") }
+            if let v = own.minimum { parts.append("minimum \(v) s") }
+            if let v = own.rate { parts.append("rate \(v)/h") }
+        }
         return parts.joined(separator: "; ")
     }
 
@@ -129,7 +135,7 @@ extension AdminConsole {
             <label>Highest call it authorizes<br><select name="level"\(disabled)>\(levels)</select></label>
             <div class="row"><label>Valid from<br><input type="date" name="validFrom" value="\(code.validFrom)"\(disabled)></label>
             <label>Valid until<br><input type="date" name="validUntil" value="\(code.validUntil)"\(disabled)></label></div>
-            </section>\(buttons)</form>\(deactivate)
+            </section>\(codeBillingFields(code, disabled: disabled))\(buttons)</form>\(deactivate)
             """)
     }
 }

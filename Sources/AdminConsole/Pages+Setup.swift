@@ -31,6 +31,12 @@ extension AdminConsole {
                 let saved = account
                 _ = try await visit.admin.saveAccount(saved, enableAllUsers: false)
                 return Self.redirect("/console/a/\(account.id)/setup?done=validating")
+            case "billing":
+                // Billing terms ask nothing of the users: saved at once.
+                try Self.applyBilling(form, to: &account)
+                let saved = account
+                _ = try await visit.admin.saveAccount(saved, enableAllUsers: false)
+                return Self.redirect("/console/a/\(account.id)/setup?done=billing")
             default:
                 let stored = account
                 try Self.apply(form, to: &account)
@@ -141,6 +147,7 @@ extension AdminConsole {
             <p class="hint">Whether users are asked for a code on calls not listed above.</p>
             </section>
             <button id="save">Save</button></form>
+            \(billingSection(visit, account, notice: notice))
             """)
     }
 

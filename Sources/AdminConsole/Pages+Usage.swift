@@ -67,7 +67,9 @@ extension AdminConsole {
             let entries = try await admin.usageNewestFirst(filter, beforeID: before, limit: Self.usagePageSize + 1)
             let listed = try await admin.listedCodes(account: filter.accountID, among: Set(entries.compactMap(\.billingCode)))
             let totals = try await admin.usageTotals(filter), days = try await admin.usageDaily(filter)
-            return Self.usagePage(visit, query: query, totals: totals, days: days, entries: entries, listed: listed, notice: notice)
+            let report = try await admin.usageReport(filter)
+            return Self.usagePage(visit, query: query, totals: totals, days: days, report: report, entries: entries, listed: listed,
+                                  notice: notice)
         })
         // Streamed a page at a time, like the API's export.
         file(router, "/console/a/:account/usage.csv", title: "Usage Log") { [pageRunner] visit in
@@ -81,8 +83,8 @@ extension AdminConsole {
         }
     }
 
-    static func usagePage(_ visit: Visit, query: UsageQuery, totals: [CodeTotal], days: [DayTotal], entries: [UsageEntry],
-                          listed: Set<String>, notice: Notice?) -> HTML {
+    static func usagePage(_ visit: Visit, query: UsageQuery, totals: [CodeTotal], days: [DayTotal], report: BillingReport,
+                          entries: [UsageEntry], listed: Set<String>, notice: Notice?) -> HTML {
         let account = visit.account
         let unlisted: HTML = "<span class=\"tag warn\" title=\"Not in the account's code list\">not in list</span>"
         let totalRows = totals.map { t -> [HTML] in
@@ -120,6 +122,7 @@ extension AdminConsole {
             <p class="from">Days are UTC; both ends are included. Billable minutes round each call up to a whole minute.</p>
             <section><h2>Totals per code</h2>\(warning)\(byCode)
             \(Layout.table(["Code", "Description", "Calls", "Billable minutes"], totalRows, empty: "No calls with a code in this period."))</section>
+            \(reportSection(visit, report, query: query))
             <section><h2>Calls per day</h2>\(perDay.text.isEmpty ? HTML("<p class=\"empty\">No calls in this period.</p>") : perDay)</section>
             <section><h2>Calls</h2><p class="from">Newest first. Tries: incorrect codes keyed on the call.</p>
             \(Layout.table(columns, rows,

@@ -26,6 +26,17 @@ extension OperatorAPI {
             let (admin, filter) = (t.admin(context), try Self.usageFilter(request, context))
             return JSONOut.response(try await admin.usageTotals(filter))
         }
+        table.add(.get, usage + "/report", access: .readUsage) { request, context in
+            let (admin, filter) = (t.admin(context), try Self.usageFilter(request, context))
+            return JSONOut.response(try await admin.usageReport(filter))
+        }
+        // One line per code or client: small enough to answer at once, unlike the log's export.
+        table.add(.get, usage + "/report.csv", access: .readUsage) { request, context in
+            let (admin, filter) = (t.admin(context), try Self.usageFilter(request, context))
+            let grouping = try Self.grouping(request)
+            let text = BillingReportCSV.text(try await admin.usageReport(filter), by: grouping)
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
         // Streamed a page at a time: a million rows go out in constant memory, and a client that
         // reads slowly holds the next page back instead of the server buffering it.
         table.add(.get, usage + ".csv", access: .readUsage) { request, context in
@@ -43,6 +54,13 @@ extension OperatorAPI {
                 try await writer.finish(nil)
             })
         }
+    }
+
+    /// `by`: `code` (the default) or `client`.
+    static func grouping(_ request: Request) throws -> ReportGrouping {
+        guard let text = request.query("by") else { return .code }
+        guard let grouping = ReportGrouping(rawValue: text) else { throw AdminError(.invalid, "by takes code or client", field: "by") }
+        return grouping
     }
 
     /// `from`/`to` (UTC days, `to` included), `user`, `code`.

@@ -297,6 +297,19 @@ extension MemoryStore: AdminStore {
         }
     }
 
+    public func usageDurations(_ filter: UsageFilter) async throws(StoreError) -> [CodeDurations] {
+        try read { state in
+            let billed = state.usage.filter { filter.matches($0) && $0.billingCode != nil }
+            return Dictionary(grouping: billed, by: { $0.billingCode ?? "" }).map { code, entries in
+                let stored = state.codes[Key(account: filter.accountID, name: code)]
+                var seconds: [Int: Int] = [:]
+                for entry in entries { seconds[Self.billable(entry), default: 0] += 1 }
+                return CodeDurations(code: code, description: stored?.description ?? "", listed: stored != nil,
+                                     billing: stored?.billing, callsBySeconds: seconds)
+            }.sorted { $0.code.utf8.lexicographicallyPrecedes($1.code.utf8) }
+        }
+    }
+
     public func usageDaily(_ filter: UsageFilter) async throws(StoreError) -> [DayTotal] {
         try read { state in
             let entries = state.usage.filter { filter.matches($0) }

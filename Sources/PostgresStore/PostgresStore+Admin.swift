@@ -275,6 +275,26 @@ extension PostgresStore: AdminStore {
         }
     }
 
+    public func usageDurations(_ filter: UsageFilter) async throws(StoreError) -> [CodeDurations] {
+        let rows = try await usageQuery("reading the usage log's durations") { binds in
+            """
+            SELECT COALESCE(u.tag_code, u.code) AS billing, \(Self.boundedBillsec)::bigint AS seconds, count(*) AS calls,
+                   COALESCE(min(c.description), '') AS description, bool_or(c.code IS NOT NULL) AS listed,
+                   min(c.doc::jsonb ->> 'billing') AS terms
+            FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = COALESCE(u.tag_code, u.code)
+            \(Self.whereClause(filter, &binds)) AND COALESCE(u.tag_code, u.code) IS NOT NULL
+            GROUP BY billing, seconds
+            """
+        }.decoded { row in try row.decode((String, Int, Int, String, Bool, String?).self) }
+        var byCode: [String: CodeDurations] = [:]
+        for (code, seconds, calls, description, listed, terms) in rows {
+            let billing = terms.flatMap { try? JSONDecoder().decode(BillingOverrides.self, from: Data($0.utf8)) }
+            byCode[code, default: CodeDurations(code: code, description: description, listed: listed, billing: billing, callsBySeconds: [:])]
+                .callsBySeconds[seconds, default: 0] += calls
+        }
+        return byCode.values.sorted { $0.code.utf8.lexicographicallyPrecedes($1.code.utf8) }
+    }
+
     public func usageDaily(_ filter: UsageFilter) async throws(StoreError) -> [DayTotal] {
         try await usageQuery("totalling the usage log by day") { binds in
             """

@@ -175,6 +175,14 @@ enum Migrations {
                 CREATE INDEX sign_in_failure_at ON sign_in_failure(at);
                 """)
         }
+        // Billing terms (issue 24): an account's increment, minimum and rate, and a code's own
+        // over them, as JSON of the AccountCodes values; NULL is the account's or the standard terms.
+        migrator.registerMigration("v8-billing-terms") { db in
+            try db.execute(sql: """
+                ALTER TABLE account ADD COLUMN billing TEXT;
+                ALTER TABLE code ADD COLUMN billing TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -20,16 +20,17 @@ extension AcctcodesStore {
                 throw RuleViolation.unknownGroupForUnknownCallers(name)
             }
             try db.execute(sql: """
-                INSERT INTO account (id, name, code_length, max_retries, settings, plan, allowed_sources, unknown_callers, hide_codes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO account (id, name, code_length, max_retries, settings, plan, allowed_sources, unknown_callers, hide_codes,
+                                     billing)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, code_length = excluded.code_length,
                     max_retries = excluded.max_retries, settings = excluded.settings, plan = excluded.plan,
                     allowed_sources = excluded.allowed_sources, unknown_callers = excluded.unknown_callers,
-                    hide_codes = excluded.hide_codes
+                    hide_codes = excluded.hide_codes, billing = excluded.billing
                 """, arguments: [account.id, account.name, account.codeLength, account.maxRetries,
                                  try JSONColumn.encode(account.defaults), try JSONColumn.encode(account.plan),
                                  account.allowedSources.compactMap { NetworkBlock($0)?.description }.joined(separator: ","),
-                                 account.unknownCallers.description, account.hideCodes])
+                                 account.unknownCallers.description, account.hideCodes, try account.billing.map { try JSONColumn.encode($0) }])
             guard enableAllUsers else { return 0 }
             try db.execute(sql: "UPDATE user SET enabled = 1 WHERE account_id = ? AND enabled = 0", arguments: [account.id])
             return db.changesCount
@@ -81,6 +82,7 @@ extension AcctcodesStore {
         account.allowedSources = list(row["allowed_sources"])
         account.unknownCallers = UnknownCallers(row["unknown_callers"]) ?? .refuse
         account.hideCodes = row["hide_codes"]
+        account.billing = try (row["billing"] as String?).map { try JSONColumn.decodeCached(BillingTerms.self, $0) }
         return account
     }
 

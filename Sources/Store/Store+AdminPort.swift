@@ -106,6 +106,9 @@ extension AcctcodesStore: AdminStore, LocalPageReader {
     public func usageDaily(_ filter: UsageFilter) async throws(StoreError) -> [DayTotal] {
         try await offloaded { () throws(StoreError) in try self.usageDaily(filter) }
     }
+    public func usageDurations(_ filter: UsageFilter) async throws(StoreError) -> [CodeDurations] {
+        try await offloaded { () throws(StoreError) in try self.usageDurations(filter) }
+    }
     public func listedCodes(account: String, among codes: Set<String>) async throws(StoreError) -> Set<String> {
         try await offloaded { () throws(StoreError) in try self.listedCodes(account: account, among: codes) }
     }

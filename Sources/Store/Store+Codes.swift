@@ -21,10 +21,11 @@ extension AcctcodesStore {
         try write(audit: audit) { db in
             try SettingsRules.check(limits: code)
             try db.execute(sql: """
-                UPDATE code SET description = ?, active = ?, users = ?, groups = ?, level = ?, valid_from = ?, valid_until = ?
+                UPDATE code SET description = ?, active = ?, users = ?, groups = ?, level = ?, valid_from = ?, valid_until = ?, billing = ?
                 WHERE account_id = ? AND code = ?
                 """, arguments: [code.description, code.active, code.users.joined(separator: ","), code.groups.joined(separator: ","),
-                                 code.level?.rawValue, code.validFrom, code.validUntil, code.accountID, code.code])
+                                 code.level?.rawValue, code.validFrom, code.validUntil, try Self.billingColumn(code.billing),
+                                 code.accountID, code.code])
             if db.changesCount == 0 { throw StoreError.notFound("code \(code.code)") }
         }
     }
@@ -93,11 +94,22 @@ extension AcctcodesStore {
     static func insertCode(_ db: GRDB.Database, _ code: AccountCode, replace: Bool) throws {
         let verb = replace ? "INSERT OR REPLACE" : "INSERT"
         let statement = try db.cachedStatement(sql: """
-            \(verb) INTO code (account_id, code, description, active, users, groups, level, valid_from, valid_until)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            \(verb) INTO code (account_id, code, description, active, users, groups, level, valid_from, valid_until, billing)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try statement.execute(arguments: [code.accountID, code.code, code.description, code.active, code.users.joined(separator: ","),
-                                          code.groups.joined(separator: ","), code.level?.rawValue, code.validFrom, code.validUntil])
+                                          code.groups.joined(separator: ","), code.level?.rawValue, code.validFrom, code.validUntil,
+                                          try billingColumn(code.billing)])
+    }
+
+    /// A code's own billing terms as stored: NULL when it has none.
+    static func billingColumn(_ billing: BillingOverrides?) throws -> String? {
+        guard let billing, !billing.isEmpty else { return nil }
+        return try JSONColumn.encode(billing)
+    }
+
+    static func decodeBilling(_ text: String?) -> BillingOverrides? {
+        text.flatMap { try? JSONColumn.decodeCached(BillingOverrides.self, $0) }
     }
 
     static func decodeCode(_ row: Row) -> AccountCode {
@@ -107,6 +119,7 @@ extension AcctcodesStore {
         code.level = (row["level"] as String?).flatMap(CallPermission.init(rawValue:))
         code.validFrom = row["valid_from"]
         code.validUntil = row["valid_until"]
+        code.billing = decodeBilling(row["billing"])
         return code
     }
 }

@@ -69,17 +69,39 @@ extension AcctcodesStore {
         try read { db in
             let (whereSQL, arguments) = Self.whereClause(filter)
             let rows = try Row.fetchAll(db, sql: """
-                SELECT COALESCE(u.tag_code, u.code) AS billing, COALESCE(c.description, '') AS description, c.code IS NOT NULL AS listed,
+                SELECT COALESCE(u.tag_code, u.code) AS billing_code, COALESCE(c.description, '') AS description, c.code IS NOT NULL AS listed,
                        COUNT(*) AS calls, COALESCE(SUM(\(Self.boundedBillsec)), 0) AS billsec,
                        COALESCE(SUM((\(Self.boundedBillsec) + 59) / 60), 0) AS minutes
                 FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = COALESCE(u.tag_code, u.code)
                 \(whereSQL.replacingOccurrences(of: "WHERE ", with: "WHERE COALESCE(u.tag_code, u.code) IS NOT NULL AND "))
-                GROUP BY billing ORDER BY billing
+                GROUP BY billing_code ORDER BY billing_code
                 """, arguments: arguments)
             return rows.map {
-                CodeTotal(code: $0["billing"], description: $0["description"], calls: $0["calls"], billsec: $0["billsec"],
+                CodeTotal(code: $0["billing_code"], description: $0["description"], calls: $0["calls"], billsec: $0["billsec"],
                           billableMinutes: $0["minutes"], listed: $0["listed"])
             }
+        }
+    }
+
+    /// Calls per billing code and billable seconds, with the code's facts (`UsageStore.usageDurations`).
+    public func usageDurations(_ filter: UsageFilter) throws(StoreError) -> [CodeDurations] {
+        try read { db in
+            let (whereSQL, arguments) = Self.whereClause(filter)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT COALESCE(u.tag_code, u.code) AS billing_code, \(Self.boundedBillsec) AS seconds, COUNT(*) AS calls,
+                       MAX(COALESCE(c.description, '')) AS description, MAX(c.code IS NOT NULL) AS listed, MAX(c.billing) AS terms
+                FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = COALESCE(u.tag_code, u.code)
+                \(whereSQL.replacingOccurrences(of: "WHERE ", with: "WHERE COALESCE(u.tag_code, u.code) IS NOT NULL AND "))
+                GROUP BY billing_code, seconds
+                """, arguments: arguments)
+            var byCode: [String: CodeDurations] = [:]
+            for row in rows {
+                let code: String = row["billing_code"]
+                byCode[code, default: CodeDurations(code: code, description: row["description"], listed: row["listed"],
+                                                    billing: Self.decodeBilling(row["terms"]), callsBySeconds: [:])]
+                    .callsBySeconds[row["seconds"], default: 0] += row["calls"] as Int
+            }
+            return byCode.values.sorted { $0.code.utf8.lexicographicallyPrecedes($1.code.utf8) }
         }
     }
 

@@ -12,7 +12,8 @@ public enum ImportRules {
     public static let userHeader = ["extension", "name", "group", "enabled"]
 
     /// The codes a file sets, checked against the account's code length. A file with the first
-    /// three columns only leaves each stored code's limits as they are (`stored` gives them).
+    /// three columns only leaves each stored code's limits as they are (`stored` gives them); no file
+    /// changes a code's billing terms.
     public static func codes(from rows: [CSV.Row], account: String, codeLength: Int?,
                              stored: (String) throws -> AccountCode?) throws -> [AccountCode] {
         guard let length = codeLength else { throw StoreError.rule(.codeLengthNotSet) }
@@ -48,7 +49,10 @@ public enum ImportRules {
                 continue
             }
             var parsed = AccountCode(accountID: account, code: code, description: CSV.restored(row.fields[1]), active: active)
-            if columns == 3, let kept = try stored(code) {
+            // The file carries no billing terms: a code keeps its own (set by the CLI, API or console).
+            let kept = try stored(code)
+            parsed.billing = kept?.billing
+            if columns == 3, let kept {
                 (parsed.users, parsed.groups, parsed.level) = (kept.users, kept.groups, kept.level)
                 (parsed.validFrom, parsed.validUntil) = (kept.validFrom, kept.validUntil)
             }

@@ -100,6 +100,10 @@ public protocol AdminStore: CallStore, ConsoleSessionStore {
     func usageCSVPage(_ filter: UsageFilter, afterID: Int64?, limit: Int) async throws(StoreError) -> CSVPage
     func usageTotals(_ filter: UsageFilter) async throws(StoreError) -> [CodeTotal]
     func usageDaily(_ filter: UsageFilter) async throws(StoreError) -> [DayTotal]
+    /// Per billing code: its description, whether it is listed, its own billing terms, and how
+    /// many calls had each number of billable seconds (bounded as totals bound them). The facts a
+    /// billing report is made of (`BillingReport`); entries with no code are left out.
+    func usageDurations(_ filter: UsageFilter) async throws(StoreError) -> [CodeDurations]
     /// Which of `codes` are in the account's code list.
     func listedCodes(account: String, among codes: Set<String>) async throws(StoreError) -> Set<String>
 }

@@ -39,6 +39,7 @@ struct AccountCommand: AsyncParsableCommand {
                 lockout                     \(s.lockoutAfter == 0 ? "off" : "after \(s.lockoutAfter) incorrect entries in \(s.lockoutWindow) min, for \(s.lockoutMinutes) min (doubling)")
                 unknown callers             \(account.unknownCallers)
                 hide codes in audit log     \(onOff(account.hideCodes))
+                billing                     \(describe(account.billingTerms))
                 allowed sources             \(account.allowedSources.isEmpty ? "any allowed by the server (until an account lists sources)" : account.allowedSources.joined(separator: ", "))
                 country code                \(p.countryCode)
                 international prefix        \(p.internationalPrefix)
@@ -66,6 +67,9 @@ struct AccountCommand: AsyncParsableCommand {
             Example, first setup of a law firm:
               acctcodes account set --code-length 4 --max-retries 3 --allow-account-codes on \\
                 --calls-requiring-codes international,premium --collection optional --enable-all-users
+
+            Billing in tenths of an hour with a minimum of two tenths, at 350.00 an hour:
+              acctcodes account set --billing-increment 360 --billing-minimum 720 --billing-rate 350.00
             """
         )
         @OptionGroup var store: StoreOptions
@@ -99,6 +103,7 @@ struct AccountCommand: AsyncParsableCommand {
         @Option(help: "Comma list of toll-free prefixes beyond NANP's; none to clear.") var tollFreePrefixes: String?
         @Option(help: "Comma list of directory/operator numbers beyond 411 and 0; none to clear.") var directoryNumbers: String?
         @Option(help: "Treat +1 area codes outside the US and Canada as international: on or off.") var nanpForeignInternational: Switch?
+        @OptionGroup var billing: BillingOptions
         @Flag(help: "Also enable account codes for every user who does not have it yet (including users disabled on purpose).")
         var enableAllUsers = false
 
@@ -133,6 +138,7 @@ struct AccountCommand: AsyncParsableCommand {
             if let v = directoryNumbers { account.plan.directoryNumbers = v == "none" ? [] : commaList(v) }
             if let v = nanpForeignInternational { account.plan.nanpForeignAsInternational = v.value }
             if let v = hideCodes { account.hideCodes = v.value }
+            try billing.apply(to: &account)
             let saved = try await admin.saveAccount(account, enableAllUsers: enableAllUsers)
             print("saved account \(account.id)" + (enableAllUsers ? "; enabled account codes for \(saved.enabledUsers) more users" : ""))
             if !saved.closedAccounts.isEmpty {

@@ -22,10 +22,12 @@ struct CodeCommand: AsyncParsableCommand {
         @Option(help: "The client or matter it bills to.") var description = ""
         @Flag(help: "Add it switched off.") var inactive = false
         @OptionGroup var limits: CodeLimitOptions
+        @OptionGroup var billing: BillingOptions
 
         func run() async throws {
             var new = AccountCode(accountID: store.account, code: code, description: description, active: !inactive)
             try limits.apply(to: &new)
+            try billing.apply(to: &new)
             try await admin(store).addCode(new)
             print("added code \(code)")
         }
@@ -57,7 +59,7 @@ struct CodeCommand: AsyncParsableCommand {
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change a code's description or switch it on or off.",
+            abstract: "Change a code's description, limits or billing terms, or switch it on or off.",
             discussion: "Example: acctcodes code set 0042 --active off"
         )
         @OptionGroup var store: StoreOptions
@@ -65,6 +67,7 @@ struct CodeCommand: AsyncParsableCommand {
         @Option(help: "The client or matter it bills to.") var description: String?
         @Option(help: "on or off.") var active: Switch?
         @OptionGroup var limits: CodeLimitOptions
+        @OptionGroup var billing: BillingOptions
 
         func run() async throws {
             let admin = try await admin(store)
@@ -72,6 +75,7 @@ struct CodeCommand: AsyncParsableCommand {
             if let description { stored.description = description }
             if let active { stored.active = active.value }
             try limits.apply(to: &stored)
+            try billing.apply(to: &stored)
             try await admin.updateCode(stored)
             print("saved code \(code)")
         }
@@ -144,6 +148,7 @@ func describe(_ code: AccountCode) -> String {
     if let level = code.level { parts.append("level=\(level)") }
     if let from = code.validFrom { parts.append("from=\(from)") }
     if let until = code.validUntil { parts.append("until=\(until)") }
+    if let own = code.billing { parts += describe(own) }
     return parts.isEmpty ? "-" : parts.joined(separator: " ")
 }
 

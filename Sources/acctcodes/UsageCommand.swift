@@ -1,3 +1,4 @@
+import AccountCodes
 import Admin
 import ArgumentParser
 import Foundation
@@ -8,7 +9,7 @@ struct UsageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usage",
         abstract: "The usage log: every request, with codes and call times, to bill from.",
-        subcommands: [List.self, Export.self, Totals.self]
+        subcommands: [List.self, Export.self, Totals.self, Report.self]
     )
 
     /// Filters shared by list, export and totals. Dates are UTC days; --to is inclusive.
@@ -102,4 +103,46 @@ struct UsageCommand: AsyncParsableCommand {
             })
         }
     }
+
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The billing report: billed time and amounts per code or per client for a period.",
+            discussion: """
+            Each connected call is rounded up to the billing increment, and bills at least the minimum \
+            (the account's terms, or the code's own: account set / code set --billing-increment, \
+            --billing-minimum, --billing-rate). A call that never connected bills nothing. Amounts are \
+            the billed hours at the rate, rounded half up to a hundredth on each line's total.
+
+            Example: acctcodes usage report --from 2026-11-01 --to 2026-11-30 --by client --csv
+            """
+        )
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var filters: Filters
+        @OptionGroup var output: OutputOptions
+        @Option(help: ArgumentHelp("A line per code, or per client (the codes of one description).", valueName: "code|client"))
+        var by: ReportGrouping = .code
+        @Flag(help: "Print CSV instead of a table.") var csv = false
+
+        func run() async throws {
+            let report = try await admin(store).usageReport(try filters.filter(account: store.account))
+            if output.json { return try printJSON(report) }
+            if csv { return print(BillingReportCSV.text(report, by: by), terminator: "") }
+            switch by {
+            case .code:
+                printTable(["CODE", "DESCRIPTION", "CALLS", "BILLSEC", "BILLED", "HOURS", "TERMS", "AMOUNT"], report.codes.map {
+                    [$0.code, $0.listed ? $0.description : "(not in the code list)", String($0.calls), String($0.billsec), String($0.billedSeconds),
+                     BillingReport.hours($0.billedSeconds), describe($0.terms), $0.amount?.description ?? "-"]
+                })
+            case .client:
+                printTable(["CLIENT", "CODES", "CALLS", "BILLSEC", "BILLED", "HOURS", "AMOUNT"], report.clients.map {
+                    [$0.description.isEmpty ? "(no description)" : $0.description, $0.codes.joined(separator: " "), String($0.calls),
+                     String($0.billsec), String($0.billedSeconds), BillingReport.hours($0.billedSeconds), $0.amount?.description ?? "-"]
+                })
+            }
+            print("total: \(report.calls) calls, \(BillingReport.hours(report.billedSeconds)) hours billed"
+                  + (report.amount.map { ", amount \($0)" } ?? ""))
+        }
+    }
 }
+
+extension ReportGrouping: ExpressibleByArgument {}

@@ -239,6 +239,43 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
     assert "1234" in csv and "ACCEPTED" in csv, "the export lacks the accepted call"
     assert csv.splitlines()[0].endswith(",pbx") and "pbx-east" in csv, "the export lacks the PBX"
 
+    # Billing: the account's terms on Account Codes (a bad rate is refused beside its field), a
+    # code's own on its page, and the report they make on the Usage Log, printable and as CSV.
+    tab(page, "Account Codes")
+    page.fill("#billingIncrement", "60")
+    page.fill("#billingRate", "12.345")
+    page.click("#save-billing")
+    expect(page.locator("#billingRate-error")).to_contain_text("two decimals")
+    expect(page.locator("#billingRate")).to_have_value("12.345")
+    page.fill("#billingRate", "120")
+    page.click("#save-billing")
+    expect(page.locator(".notice.done")).to_contain_text("Billing terms saved")
+    expect(page.locator("#billingRate")).to_have_value("120.00")
+    page.goto(base + "/console/a/default/codes/5678")
+    page.fill("#code-billingIncrement", "360")
+    page.click("#save")
+    expect(page.locator(".notice.done")).to_contain_text("Saved")
+    expect(page.locator("#code-billingIncrement")).to_have_value("360")
+    tab(page, "Usage Log")
+    report = page.locator("#billing-report")
+    # Each call connected a second or so: 60 s at the account's terms, 360 s at 5678's own.
+    expect(report.locator("tr", has_text="Smith v. Jones")).to_contain_text(re.compile(r"1234\s*1\s*0\.02\s*2\.00"))
+    expect(report.locator("tr", has_text="Acme merger")).to_contain_text(re.compile(r"5678\s*1\s*0\.10\s*12\.00"))
+    with page.expect_download() as download:
+        page.click("#report-csv")
+    lines = open(download.value.path()).read().splitlines()
+    assert lines[0] == "code,description,listed,calls,billsec,billed_seconds,billed_hours,increment,minimum,rate,amount", lines[0]
+    assert any(l.startswith("5678,Acme merger,1,1,") and l.endswith(",0.10,360,0,120.00,12.00") for l in lines), lines
+    page.click("#printable-report")
+    expect(page.locator("h1")).to_have_text("Billing report")
+    expect(page.locator("section", has_text="Per code")).to_contain_text("360 s")
+    expect(page.locator("section", has_text="Per client").locator("tr", has_text="Total")).to_contain_text("14.00")
+    shot(page, "billing-report")
+    page.emulate_media(media="print")
+    expect(page.locator("header")).to_be_hidden()
+    expect(page.locator("#print")).to_be_hidden()
+    page.emulate_media(media="screen")
+
     assert not missing, f"the pages asked for what is not there: {missing}"
 
     # A change needs the page's CSRF token: the same post without it is refused.
@@ -279,6 +316,9 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
     expect(billing.locator("table")).to_contain_text("1234")
     expect(billing.locator("#add-code")).to_have_count(0)
     expect(billing.locator("#import")).to_have_count(0)
+    # The billing report is what a billing user is for.
+    billing.goto(base + "/console/a/default/usage/report")
+    expect(billing.locator("section", has_text="Per client")).to_contain_text("14.00")
     response = billing.goto(base + "/console/a/default/setup")
     assert response.status == 403, f"billing opened the setup page ({response.status})"
     expect(billing.locator("h1")).to_have_text("Not allowed")

@@ -49,11 +49,13 @@ struct APIHarness {
     }
 
     /// An entry in the usage log of `account`, billed to `code`.
-    func call(account: String = "acme", uniqueID: String, code: String?, result: String = "ACCEPTED", tries: Int = 0) throws {
-        let entry = UsageEntry(route: "outbound", accountID: account, user: "1001", callerID: "1001", dialed: "011442079460000",
+    func call(account: String = "acme", uniqueID: String, code: String?, result: String = "ACCEPTED", tries: Int = 0,
+              billsec: Int? = nil) throws {
+        var entry = UsageEntry(route: "outbound", accountID: account, user: "1001", callerID: "1001", dialed: "011442079460000",
                                callClass: "international", asked: "required", incorrectEntries: tries, result: result,
                                reason: code == nil ? "code-invalid" : "code-accepted", code: code, uniqueID: uniqueID,
                                linkedID: uniqueID, channel: "SIP/1001-1")
+        entry.billsec = billsec
         _ = try store.applyUsage([.record(entry: entry)])
     }
 

@@ -172,4 +172,52 @@ import Testing
         #expect(page.count == 5)
         #expect(try await store.usagePage(UsageFilter(accountID: "other"), afterID: nil, limit: 10).isEmpty)
     }
+
+    /// Billing terms are kept on the account and the code (an import keeps a code's), and the
+    /// durations a report is made of come back per code with the code's own terms (issue 24).
+    @Test(arguments: AdminBackend.available)
+    func billingTermsAreKeptAndDurationsCounted(_ backend: AdminBackend) async throws {
+        let store = try await backend.make()
+        var account = Self.account()
+        account.billing = BillingTerms(increment: 360, minimum: 0, rate: Money("300"))
+        _ = try await store.saveAccount(account, enableAllUsers: false, audit: nil)
+        #expect(try await store.account("acme")?.billing == account.billing)
+        var smith = AccountCode(accountID: "acme", code: "1234", description: "Smith")
+        smith.billing = BillingOverrides(increment: 60, rate: Money("120.50"))
+        try await store.addCode(smith, audit: nil)
+        try await store.addCode(AccountCode(accountID: "acme", code: "5678", description: "Jones"), audit: nil)
+        #expect(try await store.code(account: "acme", code: "1234")?.billing == smith.billing)
+        _ = try await store.importCodes(account: "acme", csv: "code,description,active\n1234,Smith and Co,1\n", audit: nil)
+        #expect(try await store.code(account: "acme", code: "1234")?.billing == smith.billing, "an import keeps a code's terms")
+        var bad = AccountCode(accountID: "acme", code: "4321")
+        bad.billing = BillingOverrides(increment: 0)
+        await #expect(throws: StoreError.self) { try await store.addCode(bad, audit: nil) }
+        var badAccount = account
+        badAccount.billing?.minimum = 86_401
+        await #expect(throws: StoreError.self) { _ = try await store.saveAccount(badAccount, enableAllUsers: false, audit: nil) }
+
+        guard let usage = store as? any UsageStore else { Issue.record("an admin store that is not a usage store"); return }
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let calls: [(code: String?, billsec: Int?)] = [("1234", 61), ("1234", 61), ("1234", 0), ("5678", 10), ("9999", 3600), (nil, 50),
+                                                       ("5678", 999_999_999)]
+        let operations = calls.enumerated().map { i, call in
+            var entry = UsageEntry(startedAt: start.addingTimeInterval(Double(i)), route: "outbound", accountID: "acme", user: "1001",
+                                   callerID: "1001", dialed: "011442079460000", callClass: "international", asked: "required",
+                                   incorrectEntries: 0, result: "ACCEPTED", reason: "code-accepted", code: call.code, uniqueID: "b\(i)",
+                                   linkedID: "b\(i)", channel: "SIP/1001-1")
+            entry.billsec = call.billsec
+            return UsageOperation.record(entry: entry)
+        }
+        _ = try await usage.apply(operations, replaying: false)
+        let durations = try await store.usageDurations(UsageFilter(accountID: "acme"))
+        #expect(durations.map(\.code) == ["1234", "5678", "9999"], "entries with no code are left out")
+        #expect(durations[0].callsBySeconds == [61: 2, 0: 1])
+        #expect(durations[0].billing == smith.billing && durations[0].description == "Smith and Co" && durations[0].listed)
+        #expect(durations[1].callsBySeconds == [10: 1, CallEnd.longestCall: 1], "a forged figure is bounded as totals bound it")
+        #expect(durations[1].billing == nil)
+        #expect(durations[2].listed == false && durations[2].description == "")
+        #expect(try await store.usageDurations(UsageFilter(accountID: "other")).isEmpty)
+        let report = BillingReport(durations: durations, terms: account.billingTerms)
+        #expect(report.codes[0].billedSeconds == 240 && report.codes[0].amount == Money("8.03"))
+    }
 }

@@ -10,7 +10,7 @@ import Testing
 /// version wrote them (raw SQL in v1's columns, which every later version keeps).
 @Suite struct MigrationTests {
     static let versions = ["v1-accounts-groups-users-codes-usage", "v2-settings-revision", "v3-usage-without-code-index",
-                           "v4-toll-fraud-defenses", "v5-api-tokens-audit", "v6-usage-pbx-request"]
+                           "v4-toll-fraud-defenses", "v5-api-tokens-audit", "v6-usage-pbx-request", "v7-console-sessions"]
 
     @Test(arguments: versions)
     func anEarlierSchemaUpgradesInPlaceKeepingItsData(_ version: String) throws {
@@ -39,6 +39,8 @@ import Testing
         let store = try AcctcodesStore(path: path)
         #expect(try store.appliedMigrations().count == Self.versions.count + 1)
         #expect(try store.account("default")?.name == "Acme")
+        #expect(try store.account("default")?.billingTerms == .standard, "an account stored before billing terms bills to the second")
+        #expect(try store.code(account: "default", code: "1234")?.billing == nil)
         #expect(try store.code(account: "default", code: "1234")?.description == "Smith v. Jones")
         #expect(try store.callSetup(account: "default", user: "1001", dialed: "011442079460000").callClass == .international)
         let totals = try store.usageTotals(UsageFilter(accountID: "default"))

@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Billing terms through the API and the report they make (issue 24).
+@Suite struct BillingAPITests {
+    @Test func termsAreSetByPatchAndTheReportBillsByThem() async throws {
+        let h = try await APIHarness()
+        try h.call(uniqueID: "r1", code: "1234", billsec: 10)
+        try h.call(uniqueID: "r2", code: "1234", billsec: 361)
+        try h.call(uniqueID: "r3", code: "5678", billsec: 61)
+        try h.call(uniqueID: "r4", code: "5678", billsec: 0)
+        try h.call(account: "other", uniqueID: "o1", code: "1234", billsec: 9_000)
+        try await h.run { client in
+            // Only the increment: the rest stays standard.
+            let patched = try await client.call(.patch, "/api/v1/accounts/acme", token: h.acmeAdmin, body: #"{"billing":{"increment":360}}"#)
+            #expect(patched.status == .ok)
+            let account = try await client.call(.get, "/api/v1/accounts/acme", token: h.acmeAdmin)
+            let billing = (account.object?["account"] as? [String: Any])?["billing"] as? [String: Any]
+                ?? account.object?["billing"] as? [String: Any]
+            #expect(billing?["increment"] as? Int == 360 && billing?["minimum"] as? Int == 0)
+            #expect(try await client.call(.patch, "/api/v1/accounts/acme", token: h.acmeAdmin,
+                                          body: #"{"billing":{"rate":"300.00","minimum":720}}"#).status == .ok)
+            for bad in [#"{"billing":{"increment":0}}"#, #"{"billing":{"rate":"1.005"}}"#, #"{"billing":{"rate":300}}"#,
+                        #"{"billing":{"rounding":"up"}}"#] {
+                let refused = try await client.call(.patch, "/api/v1/accounts/acme", token: h.acmeAdmin, body: bad)
+                #expect(refused.status == .badRequest || refused.status == .unprocessableContent, "\(bad)")
+            }
+            let added = try await client.call(.post, "/api/v1/accounts/acme/codes", token: h.acmeAdmin,
+                                              body: #"{"code":"5678","description":"Acme","billing":{"increment":60,"rate":"120.00"}}"#)
+            #expect(added.status == .created)
+            #expect(try await client.call(.post, "/api/v1/accounts/acme/codes", token: h.acmeAdmin,
+                                          body: #"{"code":"1234","description":"Acme"}"#).status == .created)
+            // A billing token reads the report and may not change the terms.
+            #expect(try await client.call(.patch, "/api/v1/accounts/acme", token: h.acmeBilling,
+                                          body: #"{"billing":{"increment":1}}"#).status == .forbidden)
+            let report = try #require(try await client.call(.get, "/api/v1/accounts/acme/usage/report", token: h.acmeBilling).object)
+            let codes = try #require(report["codes"] as? [[String: Any]])
+            #expect(codes.compactMap { $0["code"] as? String } == ["1234", "5678"])
+            // 10 s and 361 s at the account's 720 s minimum and 360 s increments: 720 + 720.
+            #expect(codes[0]["billedSeconds"] as? Int == 1440 && codes[0]["amount"] as? String == "120.00")
+            // The code's own 60 s increments (the account's minimum still applies); 0 s bills nothing.
+            #expect(codes[1]["billedSeconds"] as? Int == 720 && codes[1]["amount"] as? String == "24.00")
+            let clients = try #require(report["clients"] as? [[String: Any]])
+            #expect(clients.count == 1 && clients.first?["amount"] as? String == "144.00")
+            #expect(report["calls"] as? Int == 4)
+            let csv = try await client.call(.get, "/api/v1/accounts/acme/usage/report.csv?by=client", token: h.acmeBilling)
+            #expect(csv.status == .ok && csv.contentType?.hasPrefix("text/csv") == true)
+            #expect(csv.body == "description,codes,calls,billsec,billed_seconds,billed_hours,amount\nAcme,1234 5678,4,432,2160,0.60,144.00\n")
+            #expect(try await client.call(.get, "/api/v1/accounts/acme/usage/report.csv?by=matter", token: h.acmeBilling).status == .badRequest)
+            // Another tenant's report does not exist for this token, as for every cross-tenant request.
+            #expect(try await client.call(.get, "/api/v1/accounts/other/usage/report", token: h.acmeBilling).status == .notFound)
+        }
+    }
+}
