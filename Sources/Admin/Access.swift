@@ -14,6 +14,8 @@ public enum Action: String, Sendable, CaseIterable {
     case readSettings, writeSettings
     case readCodes, writeCodes
     case readUsage
+    /// Set or change a finished call's code: an admin's, never a billing token's.
+    case correctUsage
     case readLockouts, clearLockouts
     case readAudit
     case explain

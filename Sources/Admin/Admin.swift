@@ -35,6 +35,7 @@ public struct Admin: Sendable {
         case .readCodes: "read codes"
         case .writeCodes: "change codes"
         case .readUsage: "read the usage log"
+        case .correctUsage: "correct a call's code"
         case .readLockouts: "read lockouts"
         case .clearLockouts: "lift lockouts"
         case .readAudit: "read the audit log"

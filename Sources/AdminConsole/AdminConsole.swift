@@ -50,6 +50,7 @@ public struct AdminConsole: Sendable {
         addCodes(router)
         addUsage(router)
         addBillingReport(router)
+        addCorrections(router)
         addOversight(router)
     }
 
@@ -241,6 +242,7 @@ extension Notice {
         case "validating": return .done("Validation is on: a code keyed by a caller must now be one of the account's active codes.")
         case "imported": return .done("Imported: every line was applied.")
         case "unlocked": return .done("Unlocked.")
+        case "corrected": return .done("Saved: the call bills as shown; the audit log has the change.")
         case "billing": return .done("Billing terms saved: the billing report uses them for every period, past ones too.")
         case "deactivated": return .done("Deactivated: callers can no longer use this code.")
         default: return nil

@@ -100,8 +100,11 @@ extension AdminConsole {
         let showsPBX = shown.contains { $0.pbx != nil }
         let rows = shown.map { e -> [HTML] in
             let code: HTML = e.billingCode.map { c in listed.contains(c) ? "\(c)" : "\(c)\(unlisted)" } ?? ""
-            return ["\(Self.time(e.startedAt))"] + (showsPBX ? ["\(e.pbxName)"] : []) + ["\(e.user)", "\(e.dialed)", "\(e.callClass)",
-                    "\(e.result)", "<span class=\"num\">\(e.incorrectEntries)</span>", "\(e.reason)", code,
+            let corrected: HTML = e.correction == nil ? "" : "<span class=\"tag\" title=\"Corrected after the call\">corrected</span>"
+            let started: HTML = e.id.map { id in "<a href=\"/console/a/\(account)/usage/\(Int(id))\">\(Self.time(e.startedAt))</a>" }
+                ?? "\(Self.time(e.startedAt))"
+            return [started] + (showsPBX ? ["\(e.pbxName)"] : []) + ["\(e.user)", "\(e.dialed)", "\(e.callClass)",
+                    "\(e.result)", "<span class=\"num\">\(e.incorrectEntries)</span>", "\(e.reason)", "\(code)\(corrected)",
                     "<span class=\"num\">\(e.billsec.map(String.init) ?? "")</span>"]
         }
         let columns = ["Started"] + (showsPBX ? ["PBX"] : []) + ["User", "Dialed", "Class", "Result", "Tries", "Reason", "Code", "Billable s"]
@@ -124,7 +127,8 @@ extension AdminConsole {
             \(Layout.table(["Code", "Description", "Calls", "Billable minutes"], totalRows, empty: "No calls with a code in this period."))</section>
             \(reportSection(visit, report, query: query))
             <section><h2>Calls per day</h2>\(perDay.text.isEmpty ? HTML("<p class=\"empty\">No calls in this period.</p>") : perDay)</section>
-            <section><h2>Calls</h2><p class="from">Newest first. Tries: incorrect codes keyed on the call.</p>
+            <section><h2>Calls</h2><p class="from">Newest first. Tries: incorrect codes keyed on the call. Open a call (its start
+            time) to see it whole\(visit.principal.may(.correctUsage, account: account) ? " or correct its code" : "").</p>
             \(Layout.table(columns, rows,
                            empty: "No calls match.", caption: "Calls, newest first"))\(next)</section>
             """)

@@ -5,6 +5,12 @@ import Hummingbird
 import Store
 import StoreCore
 
+/// What `PUT …/usage/{id}/correction` takes: the code (null: as keyed) and why.
+struct CorrectionRequest: Codable {
+    var code: String?
+    var reason = ""
+}
+
 /// A page of the usage log; `next` is the `after` of the following page, null at the end.
 struct UsagePage: Encodable {
     var entries: [UsageEntry]
@@ -29,6 +35,15 @@ extension OperatorAPI {
         table.add(.get, usage + "/report", access: .readUsage) { request, context in
             let (admin, filter) = (t.admin(context), try Self.usageFilter(request, context))
             return JSONOut.response(try await admin.usageReport(filter))
+        }
+        // A finished call's code set (or with `"code": null` put back as keyed), with the reason.
+        table.add(.put, usage + "/{id}/correction", access: .correctUsage) { request, context in
+            let (admin, account) = (t.admin(context), try request.parameter("account", context))
+            guard let id = Int64(try request.parameter("id", context)), id > 0 else {
+                throw AdminError(.invalid, "the entry id is a whole number from 1", field: "id")
+            }
+            let body = try MergePatch.apply(try await request.bytes(context), to: CorrectionRequest())
+            return JSONOut.response(try await admin.correctUsage(account: account, id: id, code: body.code, reason: body.reason))
         }
         // One line per code or client: small enough to answer at once, unlike the log's export.
         table.add(.get, usage + "/report.csv", access: .readUsage) { request, context in

@@ -297,6 +297,16 @@ extension MemoryStore: AdminStore {
         }
     }
 
+    public func correctUsage(account: String, id: Int64, correction: UsageCorrection?, audit: AuditRecord?) async throws(StoreError) -> UsageEntry {
+        try await change(audit: audit) { state in
+            guard let index = state.usage.firstIndex(where: { $0.id == id && $0.accountID == account }) else {
+                throw StoreError.notFound("usage entry \(id)")
+            }
+            state.usage[index].correction = correction.map { var c = $0; c.at = StorageDate.rounded($0.at); return c }
+            return state.usage[index]
+        }
+    }
+
     public func usageDurations(_ filter: UsageFilter) async throws(StoreError) -> [CodeDurations] {
         try read { state in
             let billed = state.usage.filter { filter.matches($0) && $0.billingCode != nil }

@@ -262,12 +262,12 @@ extension PostgresStore: AdminStore {
     public func usageTotals(_ filter: UsageFilter) async throws(StoreError) -> [CodeTotal] {
         try await usageQuery("totalling the usage log") { binds in
             """
-            SELECT COALESCE(u.tag_code, u.code) AS billing, COALESCE(min(c.description), '') AS description, bool_or(c.code IS NOT NULL) AS listed,
+            SELECT \(Self.billingCodeSQL) AS billing, COALESCE(min(c.description), '') AS description, bool_or(c.code IS NOT NULL) AS listed,
                    count(*) AS calls, COALESCE(sum(\(Self.boundedBillsec)), 0)::bigint AS billsec,
                    COALESCE(sum((\(Self.boundedBillsec) + 59) / 60), 0)::bigint AS minutes
-            FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = COALESCE(u.tag_code, u.code)
-            \(Self.whereClause(filter, &binds)) AND COALESCE(u.tag_code, u.code) IS NOT NULL
-            GROUP BY billing ORDER BY COALESCE(u.tag_code, u.code) COLLATE "C"
+            FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = \(Self.billingCodeSQL)
+            \(Self.whereClause(filter, &binds)) AND \(Self.billingCodeSQL) IS NOT NULL
+            GROUP BY billing ORDER BY \(Self.billingCodeSQL) COLLATE "C"
             """
         }.decoded { row in
                 let (code, description, listed, calls, billsec, minutes) = try row.decode((String, String, Bool, Int, Int, Int).self)
@@ -275,14 +275,28 @@ extension PostgresStore: AdminStore {
         }
     }
 
+    public func correctUsage(account: String, id: Int64, correction: UsageCorrection?, audit: AuditRecord?) async throws(StoreError) -> UsageEntry {
+        try await transaction("correcting a usage entry") { [logger] connection in
+            let rows = try await connection.query("""
+                UPDATE usage u SET corrected_code = \(correction?.code), correction_reason = \(correction?.reason),
+                    corrected_by = \(correction?.by), corrected_ms = \(correction.map { Self.millis($0.at) })
+                WHERE u.id = \(id) AND u.account_id = \(account)
+                RETURNING \(unescaped: Self.usageColumns)
+                """, logger: logger).collect()
+            guard let row = rows.first else { throw StoreError.notFound("usage entry \(id)") }
+            if let audit { try await Rows.insert(audit, connection, logger: logger) }
+            return try Self.decodeUsage(row)
+        }
+    }
+
     public func usageDurations(_ filter: UsageFilter) async throws(StoreError) -> [CodeDurations] {
         let rows = try await usageQuery("reading the usage log's durations") { binds in
             """
-            SELECT COALESCE(u.tag_code, u.code) AS billing, \(Self.boundedBillsec)::bigint AS seconds, count(*) AS calls,
+            SELECT \(Self.billingCodeSQL) AS billing, \(Self.boundedBillsec)::bigint AS seconds, count(*) AS calls,
                    COALESCE(min(c.description), '') AS description, bool_or(c.code IS NOT NULL) AS listed,
                    min(c.doc::jsonb ->> 'billing') AS terms
-            FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = COALESCE(u.tag_code, u.code)
-            \(Self.whereClause(filter, &binds)) AND COALESCE(u.tag_code, u.code) IS NOT NULL
+            FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = \(Self.billingCodeSQL)
+            \(Self.whereClause(filter, &binds)) AND \(Self.billingCodeSQL) IS NOT NULL
             GROUP BY billing, seconds
             """
         }.decoded { row in try row.decode((String, Int, Int, String, Bool, String?).self) }

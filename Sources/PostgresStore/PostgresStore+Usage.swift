@@ -137,6 +137,8 @@ extension PostgresStore: UsageStore {
         var asked: String, incorrect_entries: Int, result: String, reason: String, code: String?, tag_code: String?
         var tagged_ms: Int64?, uniqueid: String, linkedid: String, channel: String, ended_ms: Int64?, disposition: String?
         var duration: Int?, billsec: Int?, pbx: String, request: String
+        // Only an install being copied (`acctcodes migrate`) has corrections in its records.
+        var corrected_code: String?, correction_reason: String?, corrected_by: String?, corrected_ms: Int64?
 
         /// The table's unique key, as `InsertEntries` returns it.
         var key: String { [account_id, pbx, uniqueid, route, request].joined(separator: "\u{1}") }
@@ -148,6 +150,8 @@ extension PostgresStore: UsageStore {
             uniqueid = e.uniqueID; linkedid = e.linkedID; channel = e.channel; ended_ms = e.endedAt.map(PostgresStore.millis)
             disposition = e.disposition; duration = e.duration; billsec = e.billsec; pbx = e.pbxName
             request = PostgresStore.requestKey(e)
+            corrected_code = e.correction?.code; correction_reason = e.correction?.reason; corrected_by = e.correction?.by
+            corrected_ms = e.correction.map { PostgresStore.millis($0.at) }
         }
     }
 
@@ -158,7 +162,8 @@ extension PostgresStore: UsageStore {
 
     static let usageColumns = """
         id, started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason, code, uniqueid,
-        linkedid, channel, tag_code, tagged_ms, ended_ms, disposition, duration, billsec, pbx, request
+        linkedid, channel, tag_code, tagged_ms, ended_ms, disposition, duration, billsec, pbx, request, corrected_code,
+        correction_reason, corrected_by, corrected_ms
         """
 
     static func decodeUsage(_ row: PostgresRow) throws -> UsageEntry {
@@ -181,8 +186,16 @@ extension PostgresStore: UsageStore {
         let pbx = try r["pbx"].decode(String.self), request = try r["request"].decode(String.self)
         e.pbx = pbx.isEmpty ? nil : pbx
         e.request = request.hasPrefix("@") ? nil : request
+        if let code = try r["corrected_code"].decode(String?.self) {
+            e.correction = UsageCorrection(code: code, reason: try r["correction_reason"].decode(String?.self) ?? "",
+                                           by: try r["corrected_by"].decode(String?.self) ?? "",
+                                           at: date(try r["corrected_ms"].decode(Int64?.self) ?? 0))
+        }
         return e
     }
+
+    /// The code an entry bills to (`UsageEntry.billingCode`): the correction's, the tag's, the code keyed.
+    static let billingCodeSQL = "COALESCE(u.corrected_code, u.tag_code, u.code)"
 
     /// The filter as SQL over `usage u`, its values bound after `binds`' own.
     static func whereClause(_ filter: UsageFilter, _ binds: inout PostgresBindings) -> String {
@@ -194,7 +207,7 @@ extension PostgresStore: UsageStore {
         if let from = filter.from { clauses.append("u.started_ms >= \(bind(millis(from)))") }
         if let to = filter.to { clauses.append("u.started_ms < \(bind(millis(to)))") }
         if let user = filter.user { clauses.append("u.\"user\" = \(bind(user))") }
-        if let code = filter.code { clauses.append("COALESCE(u.tag_code, u.code) = \(bind(code))") }
+        if let code = filter.code { clauses.append("\(billingCodeSQL) = \(bind(code))") }
         return "WHERE " + clauses.joined(separator: " AND ")
     }
 

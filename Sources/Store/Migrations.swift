@@ -183,6 +183,16 @@ enum Migrations {
                 ALTER TABLE code ADD COLUMN billing TEXT;
                 """)
         }
+        // Corrections after the call (issue 24): the code an admin set, why, who and when, beside
+        // the code and tag as they were keyed.
+        migrator.registerMigration("v9-usage-corrections") { db in
+            try db.execute(sql: """
+                ALTER TABLE usage ADD COLUMN corrected_code TEXT;
+                ALTER TABLE usage ADD COLUMN correction_reason TEXT;
+                ALTER TABLE usage ADD COLUMN corrected_by TEXT;
+                ALTER TABLE usage ADD COLUMN corrected_at TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -106,6 +106,9 @@ extension AcctcodesStore: AdminStore, LocalPageReader {
     public func usageDaily(_ filter: UsageFilter) async throws(StoreError) -> [DayTotal] {
         try await offloaded { () throws(StoreError) in try self.usageDaily(filter) }
     }
+    public func correctUsage(account: String, id: Int64, correction: UsageCorrection?, audit: AuditRecord?) async throws(StoreError) -> UsageEntry {
+        try await offloaded { () throws(StoreError) in try self.correctUsage(account: account, id: id, correction: correction, audit: audit) }
+    }
     public func usageDurations(_ filter: UsageFilter) async throws(StoreError) -> [CodeDurations] {
         try await offloaded { () throws(StoreError) in try self.usageDurations(filter) }
     }

@@ -69,11 +69,11 @@ extension AcctcodesStore {
         try read { db in
             let (whereSQL, arguments) = Self.whereClause(filter)
             let rows = try Row.fetchAll(db, sql: """
-                SELECT COALESCE(u.tag_code, u.code) AS billing_code, COALESCE(c.description, '') AS description, c.code IS NOT NULL AS listed,
+                SELECT \(Self.billingCodeSQL) AS billing_code, COALESCE(c.description, '') AS description, c.code IS NOT NULL AS listed,
                        COUNT(*) AS calls, COALESCE(SUM(\(Self.boundedBillsec)), 0) AS billsec,
                        COALESCE(SUM((\(Self.boundedBillsec) + 59) / 60), 0) AS minutes
-                FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = COALESCE(u.tag_code, u.code)
-                \(whereSQL.replacingOccurrences(of: "WHERE ", with: "WHERE COALESCE(u.tag_code, u.code) IS NOT NULL AND "))
+                FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = \(Self.billingCodeSQL)
+                \(whereSQL.replacingOccurrences(of: "WHERE ", with: "WHERE \(Self.billingCodeSQL) IS NOT NULL AND "))
                 GROUP BY billing_code ORDER BY billing_code
                 """, arguments: arguments)
             return rows.map {
@@ -83,15 +83,29 @@ extension AcctcodesStore {
         }
     }
 
+    /// Sets or removes an entry's correction (`UsageStore.correctUsage`), with its audit record.
+    public func correctUsage(account: String, id: Int64, correction: UsageCorrection?, audit: AuditRecord?) throws(StoreError) -> UsageEntry {
+        try write(audit: audit) { db in
+            try db.execute(sql: """
+                UPDATE usage SET corrected_code = ?, correction_reason = ?, corrected_by = ?, corrected_at = ? WHERE id = ? AND account_id = ?
+                """, arguments: [correction?.code, correction?.reason, correction?.by, correction.map { StorageDate.string($0.at) }, id, account])
+            guard db.changesCount == 1,
+                  let row = try Row.fetchOne(db, sql: "SELECT \(Self.usageColumns) FROM usage u WHERE u.id = ?", arguments: [id]) else {
+                throw StoreError.notFound("usage entry \(id)")
+            }
+            return Self.decodeUsage(row)
+        }
+    }
+
     /// Calls per billing code and billable seconds, with the code's facts (`UsageStore.usageDurations`).
     public func usageDurations(_ filter: UsageFilter) throws(StoreError) -> [CodeDurations] {
         try read { db in
             let (whereSQL, arguments) = Self.whereClause(filter)
             let rows = try Row.fetchAll(db, sql: """
-                SELECT COALESCE(u.tag_code, u.code) AS billing_code, \(Self.boundedBillsec) AS seconds, COUNT(*) AS calls,
+                SELECT \(Self.billingCodeSQL) AS billing_code, \(Self.boundedBillsec) AS seconds, COUNT(*) AS calls,
                        MAX(COALESCE(c.description, '')) AS description, MAX(c.code IS NOT NULL) AS listed, MAX(c.billing) AS terms
-                FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = COALESCE(u.tag_code, u.code)
-                \(whereSQL.replacingOccurrences(of: "WHERE ", with: "WHERE COALESCE(u.tag_code, u.code) IS NOT NULL AND "))
+                FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = \(Self.billingCodeSQL)
+                \(whereSQL.replacingOccurrences(of: "WHERE ", with: "WHERE \(Self.billingCodeSQL) IS NOT NULL AND "))
                 GROUP BY billing_code, seconds
                 """, arguments: arguments)
             var byCode: [String: CodeDurations] = [:]
@@ -121,13 +135,16 @@ extension AcctcodesStore {
     /// (and the v4 migration bounded older ones); this keeps a hand-edited row from overflowing a sum.
     static let boundedBillsec = "MIN(MAX(COALESCE(u.billsec, 0), 0), \(CallEnd.longestCall))"
 
+    /// The code an entry bills to (`UsageEntry.billingCode`): the correction's, the tag's, the code keyed.
+    static let billingCodeSQL = "COALESCE(u.corrected_code, u.tag_code, u.code)"
+
     static func whereClause(_ filter: UsageFilter) -> (String, StatementArguments) {
         var clauses = ["u.account_id = ?"]
         var arguments: StatementArguments = [filter.accountID]
         if let from = filter.from { clauses.append("u.started_at >= ?"); arguments += [from] }
         if let to = filter.to { clauses.append("u.started_at < ?"); arguments += [to] }
         if let user = filter.user { clauses.append("u.user = ?"); arguments += [user] }
-        if let code = filter.code { clauses.append("COALESCE(u.tag_code, u.code) = ?"); arguments += [code] }
+        if let code = filter.code { clauses.append("\(billingCodeSQL) = ?"); arguments += [code] }
         return ("WHERE " + clauses.joined(separator: " AND "), arguments)
     }
 
@@ -136,7 +153,8 @@ extension AcctcodesStore {
     /// 40 % of a CSV export's CPU. Case names are the column names, so the list is written once.
     private enum UsageColumn: Int, CaseIterable {
         case id, started_at, route, account_id, user, caller_id, dialed, `class`, asked, incorrect_entries, result, reason,
-             code, uniqueid, linkedid, channel, tag_code, tagged_at, ended_at, disposition, duration, billsec, pbx, request
+             code, uniqueid, linkedid, channel, tag_code, tagged_at, ended_at, disposition, duration, billsec, pbx, request,
+             corrected_code, correction_reason, corrected_by, corrected_at
     }
 
     static let usageColumns = UsageColumn.allCases.map { "u.\($0)" }.joined(separator: ", ")
@@ -157,6 +175,10 @@ extension AcctcodesStore {
         let pbx: String = row[at(.pbx)], request: String = row[at(.request)]
         e.pbx = pbx.isEmpty ? nil : pbx
         e.request = request.isEmpty ? nil : request
+        if let code: String = row[at(.corrected_code)] {
+            e.correction = UsageCorrection(code: code, reason: row[at(.correction_reason)] ?? "", by: row[at(.corrected_by)] ?? "",
+                                           at: row[at(.corrected_at)] ?? Date(timeIntervalSince1970: 0))
+        }
         return e
     }
 }

@@ -70,6 +70,7 @@ extension UsageOperation {
             StorageDate.string(e.startedAt), e.route, e.accountID, e.user, e.callerID, e.dialed, e.callClass, e.asked,
             e.incorrectEntries, e.result, e.reason, e.code, e.tagCode, e.taggedAt.map(StorageDate.string), e.uniqueID, e.linkedID,
             e.channel, e.endedAt.map(StorageDate.string), e.disposition, e.duration, e.billsec, e.pbxName, e.requestID,
+            e.correction?.code, e.correction?.reason, e.correction?.by, e.correction.map { StorageDate.string($0.at) },
         ])
         return .inserted
     }
@@ -90,8 +91,9 @@ extension UsageOperation {
 
     static let insertSQL = """
         INSERT INTO usage (started_at, route, account_id, user, caller_id, dialed, class, asked, incorrect_entries,
-            result, reason, code, tag_code, tagged_at, uniqueid, linkedid, channel, ended_at, disposition, duration, billsec, pbx, request)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+            result, reason, code, tag_code, tagged_at, uniqueid, linkedid, channel, ended_at, disposition, duration, billsec, pbx, request,
+            corrected_code, correction_reason, corrected_by, corrected_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)
         """
 }
 

@@ -104,6 +104,9 @@ public protocol AdminStore: CallStore, ConsoleSessionStore {
     /// many calls had each number of billable seconds (bounded as totals bound them). The facts a
     /// billing report is made of (`BillingReport`); entries with no code are left out.
     func usageDurations(_ filter: UsageFilter) async throws(StoreError) -> [CodeDurations]
+    /// Sets (or with nil removes) the correction of the account's entry `id`; returns the entry as
+    /// it is now. `notFound` when the account has no such entry.
+    func correctUsage(account: String, id: Int64, correction: UsageCorrection?, audit: AuditRecord?) async throws(StoreError) -> UsageEntry
     /// Which of `codes` are in the account's code list.
     func listedCodes(account: String, among codes: Set<String>) async throws(StoreError) -> Set<String>
 }

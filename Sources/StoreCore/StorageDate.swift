@@ -9,6 +9,9 @@ public enum StorageDate {
     /// The date to the nearest millisecond, as every store keeps it.
     public static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
+    /// The date as a store gives it back: to the nearest millisecond.
+    public static func rounded(_ date: Date) -> Date { Date(timeIntervalSince1970: Double(millis(date)) / 1000) }
+
     /// `yyyy-MM-ddTHH:mm:ssZ`, as exports write times: ICU's ISO 8601 formatter cost more than
     /// the rest of a usage row's CSV line. The same seconds as `string`, without the milliseconds.
     public static func iso8601(_ date: Date) -> String { format(date, iso: true) }

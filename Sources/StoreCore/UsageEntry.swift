@@ -40,6 +40,9 @@ public struct UsageEntry: Sendable, Equatable, Codable {
     public var disposition: String?
     public var duration: Int?
     public var billsec: Int?
+    /// An admin's correction of the code after the call: billed instead of the code and the tag,
+    /// which stay as they were keyed (issue 24).
+    public var correction: UsageCorrection?
 
     public init(startedAt: Date = Date(), route: String, accountID: String, user: String, callerID: String, dialed: String,
                 callClass: String, asked: String, incorrectEntries: Int, result: String, reason: String, code: String?,
@@ -61,8 +64,8 @@ public struct UsageEntry: Sendable, Equatable, Codable {
         self.channel = channel
     }
 
-    /// The code the call bills to.
-    public var billingCode: String? { tagCode ?? code }
+    /// The code the call bills to: the correction's, else the tag's, else the one keyed before the call.
+    public var billingCode: String? { correction?.code ?? tagCode ?? code }
 
     /// The PBX as stored: empty when the request named none.
     public var pbxName: String { pbx ?? "" }
@@ -101,6 +104,33 @@ public struct UsageEntry: Sendable, Equatable, Codable {
         callClass = attempt.callClass; asked = attempt.asked; incorrectEntries = attempt.incorrectEntries; result = attempt.result
         reason = attempt.reason; code = attempt.code; linkedID = attempt.linkedID; channel = attempt.channel
         return true
+    }
+}
+
+/// A finished call's code set or changed by an admin, with why, who and when.
+public struct UsageCorrection: Sendable, Equatable, Codable {
+    public var code: String
+    public var reason: String
+    /// The principal's name, as the audit log writes it (`cli:USER`, `token:ID (NAME)`).
+    public var by: String
+    public var at: Date
+
+    public init(code: String, reason: String, by: String, at: Date) {
+        self.code = code
+        self.reason = reason
+        self.by = by
+        self.at = at
+    }
+
+    /// A reason as kept: 1 to 200 characters (Unicode scalars, as JSON Schema counts them), each
+    /// control character (a line break, an escape) made a space, so it is one line in every log
+    /// and export. nil for an empty or longer text.
+    public static func reason(_ text: String) -> String? {
+        let scalars = text.unicodeScalars
+        guard (1...200).contains(scalars.count) else { return nil }
+        var kept = String.UnicodeScalarView()
+        for scalar in scalars { kept.append(scalar.properties.generalCategory == .control ? " " : scalar) }
+        return String(kept)
     }
 }
 

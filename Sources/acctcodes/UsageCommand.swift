@@ -9,7 +9,7 @@ struct UsageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usage",
         abstract: "The usage log: every request, with codes and call times, to bill from.",
-        subcommands: [List.self, Export.self, Totals.self, Report.self]
+        subcommands: [List.self, Export.self, Totals.self, Report.self, Correct.self]
     )
 
     /// Filters shared by list, export and totals. Dates are UTC days; --to is inclusive.
@@ -44,11 +44,13 @@ struct UsageCommand: AsyncParsableCommand {
             let iso = ISO8601DateFormatter()
             // A PBX column once calls name their PBX (several PBXs on one server).
             let pbx = entries.contains { $0.pbx != nil }
-            printTable(["STARTED"] + (pbx ? ["PBX"] : []) + ["USER", "DIALED", "CLASS", "RESULT", "CODE", "TRIES", "BILLSEC"], entries.map {
-                [iso.string(from: $0.startedAt)] + (pbx ? [$0.pbxName.isEmpty ? "-" : $0.pbxName] : [])
-                    + [$0.user, $0.dialed, $0.callClass, $0.result, $0.billingCode ?? "-", String($0.incorrectEntries),
-                       $0.billsec.map(String.init) ?? "-"]
+            // The id is what `usage correct` takes; a corrected code is marked with a `*`.
+            printTable(["ID", "STARTED"] + (pbx ? ["PBX"] : []) + ["USER", "DIALED", "CLASS", "RESULT", "CODE", "TRIES", "BILLSEC"], entries.map {
+                [$0.id.map(String.init) ?? "-", iso.string(from: $0.startedAt)] + (pbx ? [$0.pbxName.isEmpty ? "-" : $0.pbxName] : [])
+                    + [$0.user, $0.dialed, $0.callClass, $0.result, ($0.billingCode ?? "-") + ($0.correction == nil ? "" : "*"),
+                       String($0.incorrectEntries), $0.billsec.map(String.init) ?? "-"]
             })
+            if entries.contains(where: { $0.correction != nil }) { print("* corrected after the call (usage list --json shows by whom and why)") }
         }
     }
 
@@ -141,6 +143,33 @@ struct UsageCommand: AsyncParsableCommand {
             }
             print("total: \(report.calls) calls, \(BillingReport.hours(report.billedSeconds)) hours billed"
                   + (report.amount.map { ", amount \($0)" } ?? ""))
+        }
+    }
+
+    struct Correct: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set or change the code a finished call bills to, with the reason (kept beside the code keyed; audited).",
+            discussion: """
+            The call keeps the code and tag as they were keyed; totals, reports and exports bill the \
+            correction. The code must have the account's length and, while the account validates codes, \
+            be one of its codes. --undo bills the call as keyed again. Find the call's id with usage list.
+
+            Example: acctcodes usage correct 1042 --code 0042 --reason "keyed 0024 by mistake, per A. Lee"
+            """
+        )
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The entry's id (usage list's ID column).") var id: Int64
+        @Option(help: "The code the call bills to.") var code: String?
+        @Flag(help: "Remove the correction: bill the call as keyed.") var undo = false
+        @Option(help: "Why, 1 to 200 characters (in the audit log and beside the call).") var reason: String
+
+        func validate() throws {
+            guard (code == nil) != !undo else { throw ValidationError("give either --code or --undo") }
+        }
+
+        func run() async throws {
+            let entry = try await admin(store).correctUsage(account: store.account, id: id, code: undo ? nil : code, reason: reason)
+            print(entry.correction.map { "call \(id) now bills to \($0.code)" } ?? "call \(id) bills as keyed again (\(entry.billingCode ?? "no code"))")
         }
     }
 }

@@ -84,7 +84,7 @@ import Testing
         ["account", "show"], ["account", "set"], ["group", "add"], ["group", "set"], ["group", "remove"], ["group", "list"],
         ["user", "add"], ["user", "set"], ["user", "enable"], ["user", "disable"], ["user", "reset"], ["user", "remove"],
         ["user", "list"], ["user", "import"], ["user", "export"], ["code", "add"], ["code", "set"], ["code", "remove"], ["code", "list"], ["code", "import"],
-        ["code", "export"], ["usage", "list"], ["usage", "export"], ["usage", "totals"], ["explain"], ["serve"],
+        ["code", "export"], ["usage", "list"], ["usage", "export"], ["usage", "totals"], ["usage", "report"], ["usage", "correct"], ["explain"], ["serve"],
     ])
     func everyCommandHelpHasAnExample(command: [String]) async throws {
         let help = try await CLI().ok(command + ["--help"])

@@ -112,7 +112,7 @@ struct KillOnAllow: AsteriskSide {
         #expect(out.contains("result: ACCEPTED, allow=1, class=international, reason=code-valid, code=1234"))
         let usage = try await cli.ok(["usage", "list"])
         let line = usage.split(separator: "\n").first { $0.contains("011442079460000") }.map { $0.split(separator: " ") }
-        #expect(line?.dropFirst(2) == ["011442079460000", "international", "ACCEPTED", "1234", "1", "-"])
+        #expect(line?.dropFirst(3) == ["011442079460000", "international", "ACCEPTED", "1234", "1", "-"])
     }
 
     @Test func loadCommandReportsThroughputAndLatency() async throws {

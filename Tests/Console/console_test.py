@@ -237,7 +237,7 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
         page.click("#export")
     csv = open(download.value.path()).read()
     assert "1234" in csv and "ACCEPTED" in csv, "the export lacks the accepted call"
-    assert csv.splitlines()[0].endswith(",pbx") and "pbx-east" in csv, "the export lacks the PBX"
+    assert csv.splitlines()[0].endswith(",pbx,corrected_code,correction_reason") and "pbx-east" in csv, "the export lacks the PBX"
 
     # Billing: the account's terms on Account Codes (a bad rate is refused beside its field), a
     # code's own on its page, and the report they make on the Usage Log, printable and as CSV.
@@ -275,6 +275,32 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
     expect(page.locator("header")).to_be_hidden()
     expect(page.locator("#print")).to_be_hidden()
     page.emulate_media(media="screen")
+
+    # A call's code corrected after the call: refused with the reason beside the field, then saved;
+    # the list marks it, the report bills it to the new code, and "Bill as keyed" puts it back.
+    tab(page, "Usage Log")
+    page.locator("section", has_text="Newest first").locator("tbody tr", has_text="1234").first.locator("a").click()
+    expect(page.locator("h1")).to_have_text("Call console.1")
+    page.fill("#correct-code", "99")
+    page.fill("#correct-reason", "keyed for the wrong matter")
+    page.click("#correct")
+    expect(page.locator("#code-error")).to_contain_text("4 digits")
+    page.fill("#correct-code", "5678")
+    page.fill("#correct-reason", "keyed for the wrong matter")
+    page.click("#correct")
+    expect(page.locator(".notice.done")).to_contain_text("the call bills as shown")
+    expect(page.locator("#correction")).to_contain_text("5678")
+    expect(page.locator("#correction")).to_contain_text("keyed for the wrong matter")
+    shot(page, "call-correction")
+    tab(page, "Usage Log")
+    expect(page.locator("section", has_text="Newest first").locator("tbody tr", has_text="corrected")).to_have_count(1)
+    expect(page.locator("#billing-report").locator("tr", has_text="Acme merger")).to_contain_text(re.compile(r"1234, 5678|5678\s*2"))
+    page.locator("section", has_text="Newest first").locator("tbody tr", has_text="corrected").first.locator("a").click()
+    page.fill("#correct-reason", "it was Smith after all")
+    page.click("#undo-correction")
+    expect(page.locator("#correction")).to_have_count(0)
+    tab(page, "Audit log")
+    expect(page.locator("table")).to_contain_text("usage.correct")
 
     assert not missing, f"the pages asked for what is not there: {missing}"
 
@@ -316,9 +342,13 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
     expect(billing.locator("table")).to_contain_text("1234")
     expect(billing.locator("#add-code")).to_have_count(0)
     expect(billing.locator("#import")).to_have_count(0)
-    # The billing report is what a billing user is for.
+    # The billing report is what a billing user is for; a call's page shows no correction form.
     billing.goto(base + "/console/a/default/usage/report")
     expect(billing.locator("section", has_text="Per client")).to_contain_text("14.00")
+    billing.goto(base + "/console/a/default/usage")
+    billing.locator("section", has_text="Newest first").locator("tbody tr a").first.click()
+    expect(billing.locator("h1")).to_contain_text("Call ")
+    expect(billing.locator("#correct")).to_have_count(0)
     response = billing.goto(base + "/console/a/default/setup")
     assert response.status == 403, f"billing opened the setup page ({response.status})"
     expect(billing.locator("h1")).to_have_text("Not allowed")

@@ -1,4 +1,5 @@
 import Foundation
+import StoreCore
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -51,6 +52,41 @@ import Testing
             #expect(try await client.call(.get, "/api/v1/accounts/acme/usage/report.csv?by=matter", token: h.acmeBilling).status == .badRequest)
             // Another tenant's report does not exist for this token, as for every cross-tenant request.
             #expect(try await client.call(.get, "/api/v1/accounts/other/usage/report", token: h.acmeBilling).status == .notFound)
+        }
+    }
+
+    /// A correction through the API: an account admin's, never a billing token's or another
+    /// tenant's; the report bills the corrected code and the entry shows both.
+    @Test func aCallsCodeIsCorrectedByAnAdminOnly() async throws {
+        let h = try await APIHarness()
+        try h.call(uniqueID: "w1", code: "1234", billsec: 60)
+        let id = try #require(try h.store.usage(UsageFilter(accountID: "acme")).first?.id)
+        try await h.run { client in
+            #expect(try await client.call(.post, "/api/v1/accounts/acme/codes", token: h.acmeAdmin, body: #"{"code":"5678","description":"Jones"}"#).status == .created)
+            let path = "/api/v1/accounts/acme/usage/\(id)/correction"
+            let body = #"{"code":"5678","reason":"keyed the wrong matter\nper Ann"}"#
+            #expect(try await client.call(.put, path, token: h.acmeBilling, body: body).status == .forbidden)
+            #expect(try await client.call(.put, path.replacingOccurrences(of: "/acme/", with: "/other/"), token: h.otherAdmin, body: body).status == .notFound)
+            #expect(try await client.call(.put, path, token: h.otherAdmin, body: body).status == .notFound)
+            #expect(try await client.call(.put, path, token: h.acmeAdmin, body: #"{"code":"5678"}"#).status == .badRequest)
+            #expect(try await client.call(.put, path, token: h.acmeAdmin, body: #"{"code":"56","reason":"x"}"#).status == .unprocessableContent)
+            #expect(try await client.call(.put, path, token: h.acmeAdmin, body: #"{"code":"5678","reason":"x","by":"me"}"#).status == .badRequest)
+            #expect(try await client.call(.put, "/api/v1/accounts/acme/usage/abc/correction", token: h.acmeAdmin, body: body).status == .badRequest)
+            #expect(try await client.call(.put, "/api/v1/accounts/acme/usage/999999/correction", token: h.acmeAdmin, body: body).status == .notFound)
+            let done = try await client.call(.put, path, token: h.acmeAdmin, body: body)
+            #expect(done.status == .ok)
+            let correction = done.object?["correction"] as? [String: Any]
+            #expect(correction?["code"] as? String == "5678" && correction?["reason"] as? String == "keyed the wrong matter per Ann")
+            #expect(done.object?["code"] as? String == "1234", "the code as keyed stays")
+            // The billing token reads the correction and bills by it.
+            let page = try await client.call(.get, "/api/v1/accounts/acme/usage", token: h.acmeBilling)
+            #expect(((page.object?["entries"] as? [[String: Any]])?.first?["correction"] as? [String: Any])?["code"] as? String == "5678")
+            let report = try await client.call(.get, "/api/v1/accounts/acme/usage/report", token: h.acmeBilling)
+            #expect((report.object?["codes"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == ["5678"])
+            let audit = try await client.call(.get, "/api/v1/accounts/acme/audit", token: h.acmeAdmin)
+            #expect(audit.array?.first?["action"] as? String == "usage.correct")
+            let undone = try await client.call(.put, path, token: h.acmeAdmin, body: #"{"code":null,"reason":"it was Smith"}"#)
+            #expect(undone.status == .ok && undone.object?["correction"] == nil)
         }
     }
 }

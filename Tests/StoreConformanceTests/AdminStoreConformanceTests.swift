@@ -220,4 +220,48 @@ import Testing
         let report = BillingReport(durations: durations, terms: account.billingTerms)
         #expect(report.codes[0].billedSeconds == 240 && report.codes[0].amount == Money("8.03"))
     }
+
+    /// A correction is billed instead of the code keyed, which stays; the call's hangup and a
+    /// replay of its record leave it; another account's id is not found; nil removes it.
+    @Test(arguments: AdminBackend.available)
+    func aCorrectionIsBilledAndKeepsTheCodeAsKeyed(_ backend: AdminBackend) async throws {
+        let store = try await backend.make()
+        _ = try await store.saveAccount(Self.account(), enableAllUsers: false, audit: nil)
+        try await store.addCode(AccountCode(accountID: "acme", code: "1234", description: "Smith"), audit: nil)
+        try await store.addCode(AccountCode(accountID: "acme", code: "5678", description: "Jones"), audit: nil)
+        guard let usage = store as? any UsageStore else { Issue.record("an admin store that is not a usage store"); return }
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        var entry = UsageEntry(startedAt: start, route: "outbound", accountID: "acme", user: "1001", callerID: "1001",
+                               dialed: "011442079460000", callClass: "international", asked: "required", incorrectEntries: 0,
+                               result: "ACCEPTED", reason: "code-accepted", code: "1234", uniqueID: "k1", linkedID: "k1", channel: "SIP/1001-1")
+        entry.billsec = 42
+        _ = try await usage.apply([.record(entry: entry)], replaying: false)
+        let id = try #require(try await store.usagePage(UsageFilter(accountID: "acme"), afterID: nil, limit: 1).first?.id)
+        let at = Date(timeIntervalSince1970: 1_800_000_100.25)
+        let correction = UsageCorrection(code: "5678", reason: "keyed for the wrong client", by: "cli:ann", at: at)
+        let audit = AuditRecord(actor: "cli:ann", accountID: "acme", action: "usage.correct", target: "call k1")
+        let corrected = try await store.correctUsage(account: "acme", id: id, correction: correction, audit: audit)
+        #expect(corrected.correction == correction && corrected.code == "1234" && corrected.billingCode == "5678")
+        #expect(try await store.audit(AuditFilter(accountID: "acme")).first?.action == "usage.correct")
+        await #expect(throws: StoreError.notFound("usage entry \(id)")) {
+            _ = try await store.correctUsage(account: "other", id: id, correction: correction, audit: nil)
+        }
+        // The call ends, and its record is replayed (a spool drained again): the correction stays.
+        var hangup = entry
+        hangup.route = "hangup"
+        hangup.billsec = 43
+        hangup.endedAt = start.addingTimeInterval(60)
+        _ = try await usage.apply([.hangup(request: hangup), .record(entry: entry)], replaying: true)
+        let filter = UsageFilter(accountID: "acme")
+        let kept = try #require(try await store.usagePage(filter, afterID: nil, limit: 10).first)
+        #expect(kept.correction == correction && kept.billsec == 43)
+        #expect(try await store.usageTotals(filter).map(\.code) == ["5678"])
+        #expect(try await store.usageDurations(filter).map(\.code) == ["5678"])
+        #expect(try await store.usagePage(UsageFilter(accountID: "acme", code: "5678"), afterID: nil, limit: 10).count == 1)
+        #expect(try await store.usagePage(UsageFilter(accountID: "acme", code: "1234"), afterID: nil, limit: 10).isEmpty)
+        #expect(try await store.usageCSVPage(filter, afterID: nil, limit: 10).text.hasSuffix(",5678,keyed for the wrong client\n"))
+        let undone = try await store.correctUsage(account: "acme", id: id, correction: nil, audit: nil)
+        #expect(undone.correction == nil && undone.billingCode == "1234")
+        #expect(try await store.usageTotals(filter).map(\.code) == ["1234"])
+    }
 }

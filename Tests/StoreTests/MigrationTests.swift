@@ -10,7 +10,8 @@ import Testing
 /// version wrote them (raw SQL in v1's columns, which every later version keeps).
 @Suite struct MigrationTests {
     static let versions = ["v1-accounts-groups-users-codes-usage", "v2-settings-revision", "v3-usage-without-code-index",
-                           "v4-toll-fraud-defenses", "v5-api-tokens-audit", "v6-usage-pbx-request", "v7-console-sessions"]
+                           "v4-toll-fraud-defenses", "v5-api-tokens-audit", "v6-usage-pbx-request", "v7-console-sessions",
+                           "v8-billing-terms"]
 
     @Test(arguments: versions)
     func anEarlierSchemaUpgradesInPlaceKeepingItsData(_ version: String) throws {
@@ -59,5 +60,6 @@ import Testing
         #expect(try store.applyUsage([.hangup(request: hangup)]) == [.insertedForMissingCall])
         let old = try #require(try store.usage(UsageFilter(accountID: "default")).first { $0.uniqueID == "1.1" && $0.route == "outbound" })
         #expect(old.pbx == nil && old.request == nil && old.billsec == 100)
+        #expect(old.correction == nil && old.billingCode == "1234", "an entry stored before corrections bills as keyed")
     }
 }
