@@ -31,11 +31,12 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
         let store = try AcctcodesStore(path: temporaryPath())
         #expect(try store.appliedMigrations() == ["v1-accounts-groups-users-codes-usage", "v2-settings-revision",
                                                   "v3-usage-without-code-index", "v4-toll-fraud-defenses", "v5-api-tokens-audit",
-                                                  "v6-usage-pbx-request", "v7-console-sessions"])
+                                                  "v6-usage-pbx-request", "v7-console-sessions", "v8-billing-terms",
+                                                  "v9-usage-corrections"])
         #expect(try store.account("default") == nil)
         // Reopening applies nothing twice.
         let again = try AcctcodesStore(path: store.path)
-        #expect(try again.appliedMigrations().count == 7)
+        #expect(try again.appliedMigrations().count == 9)
     }
 
     @Test func accountRulesAreEnforcedAgainstStoredState() throws {
