@@ -202,6 +202,7 @@ extension AdminConsole {
             \(row("Started", Self.time(e.startedAt)))\(row("User", e.user))\(row("Dialed", e.dialed))\(row("Class", e.callClass))
             \(row("Result", "\(e.result) (\(e.reason))"))\(row("Code keyed", e.code))\(row("Code tagged", e.tagCode))
             \(row("Billed to", e.billingCode))\(row("Billable seconds", e.billsec.map(String.init)))\(row("PBX", e.pbx))
+            \(row("Transferred to", e.transferTo.map { to in e.transferredAt.map { "\(to) at \(Self.time($0))" } ?? to }))
             </table></section>\(form)
             <p><a class="button secondary" href="/console/a/\(account)/usage">Back to the Usage Log</a></p>
             """)

@@ -110,6 +110,7 @@ public final class CallFlows: Sendable {
         case .record: ("record", e.billingCode != nil)
         case .tag: ("tag", true)
         case .hangup: ("hangup", e.billingCode != nil)
+        case .farEnd: ("far-end", e.billingCode != nil)
         }
         return [
             "op": "\(kind)", "entry.route": "\(LogSafe(e.route))", "entry.account": "\(LogSafe(e.accountID))",

@@ -28,7 +28,7 @@ struct CallMetrics: Sendable {
             session(route: entry.route, result: entry.result, reason: entry.reason)
             if entry.asked != "none" { prompts.increment() }
             if entry.incorrectEntries > 0 { incorrectEntries.increment(by: Int64(entry.incorrectEntries)) }
-        case .hangup:
+        case .hangup, .farEnd:
             session(route: "hangup", result: "RECORDED", reason: "")
         }
     }

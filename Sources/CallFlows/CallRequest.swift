@@ -47,6 +47,16 @@ struct CallRequest: Sendable {
         return kept.isEmpty ? nil : kept
     }
 
+    /// The caller's call a request from another channel names (`call=`, the outside leg's end):
+    /// an Asterisk uniqueid, 1 to 150 printable ASCII characters; nil for anything else.
+    static func callID(_ text: String?) -> String? {
+        guard let text, (1...150).contains(text.utf8.count), text.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
+        return text
+    }
+
+    /// A party's number as kept (the outside leg's connected line): as a PBX name is kept.
+    static func party(_ text: String?) -> String? { pbx(text) }
+
     /// A request id as the shipped dialplan makes it (`${STRFTIME(,,%s.%6q)}`): 1 to 40 letters,
     /// digits, `.`, `_` or `-`. Anything else is ignored: the request is then told apart by its
     /// start time, as one from an older dialplan.

@@ -5,6 +5,8 @@ import Foundation
 import StoreCore
 
 /// `agi://host/hangup?...` from a hangup handler: adds the end of the call to its usage-log entry.
+/// With `leg=far&call=UNIQUEID&connected=NUMBER` it is the outside leg's end (a transfer keeps
+/// that leg up after the caller's leaves): billable time runs to the later end (`takeFarEnd`).
 /// The shipped dialplan passes `dialstatus`, `answeredat`, `endedat` and `duration` in the query (no
 /// round trip); if any is missing they are read from the channel in one `GET FULL VARIABLE`.
 /// `ACCTCODES_LOGGED` (allowed on a dead channel) tells the dialplan the end is kept, committed or
@@ -21,14 +23,26 @@ struct HangupFlow {
 
     func run() async throws {
         let environment = call.takeEnvironment()
-        let request = CallRequest(environment, at: flows.configuration.clock())
+        var request = CallRequest(environment, at: flows.configuration.clock())
+        // The outside leg's end (`leg=far`, from the hangup handler the dialplan pushes on the
+        // dialed channel when it answers): the channel is not the caller's, so the call is named.
+        let far = environment.script.parameters["leg"] == "far"
+        if far {
+            guard let callID = CallRequest.callID(environment.script.parameters["call"]) else {
+                call.logger.warning("outside leg's end without the call's uniqueid (call=): ignored")
+                call.outcome = "FAILED"
+                return
+            }
+            request.uniqueID = callID
+        }
         if case .refused(let reason)? = try? flows.store.admission(account: request.account, source: call.peerAddress) {
             flows.refused(reason, route: .hangup, request: request, call: call)
             call.outcome = "REFUSED"
             return
         }
         var figures = environment.script.parameters
-        if Self.fields.contains(where: { figures[$0] == nil }),
+        if far { figures["dialstatus"] = "ANSWER" }
+        if !far, Self.fields.contains(where: { figures[$0] == nil }),
            let read = try? await call.getFullVariable(Self.channelExpression) {
             let parts = read.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             if parts.count == 6 {
@@ -48,7 +62,14 @@ struct HangupFlow {
         ended.disposition = end.dialStatus
         ended.duration = end.duration
         ended.billsec = end.billableSeconds
-        let (outcome, kept) = switch await flows.record(.hangup(request: ended), call: call) {
+        var operation = UsageOperation.hangup(request: ended)
+        if far {
+            ended.disposition = nil
+            ended.duration = nil
+            ended.transferTo = CallRequest.party(figures["connected"])
+            operation = .farEnd(request: ended)
+        }
+        let (outcome, kept) = switch await flows.record(operation, call: call) {
         case .committed(.insertedForMissingCall): ("NO_ENTRY", true)
         case .committed: ("RECORDED", true)
         case .spooled: ("SPOOLED", true)

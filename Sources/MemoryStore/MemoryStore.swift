@@ -292,14 +292,9 @@ extension MemoryStore.State {
             own.tagCode = code
             own.taggedAt = request.startedAt
             return insert(own, once: replaying).missingCall
-        case .hangup(let request):
-            if let index = callIndex(of: request) {
-                let ended = request.endedAt.map(Self.millisecond)
-                usage[index].endedAt = ended
-                usage[index].disposition = request.disposition
-                usage[index].duration = request.duration
-                usage[index].billsec = CallEnd.boundedBillableSeconds(request.billsec, startedAt: usage[index].startedAt.timeIntervalSince1970,
-                                                                      endedAt: ended?.timeIntervalSince1970)
+        case .hangup(let request), .farEnd(let request):
+            if let index = callIndex(of: request), let ended = operation.ended(usage[index]) {
+                usage[index] = ended
                 return .updatedCall
             }
             var own = request

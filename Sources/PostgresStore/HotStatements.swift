@@ -34,15 +34,16 @@ enum HotStatements {
         static let sql = """
             INSERT INTO usage (started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason,
                                code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec, pbx, request,
-                               corrected_code, correction_reason, corrected_by, corrected_ms)
+                               corrected_code, correction_reason, corrected_by, corrected_ms, transfer_to, transferred_ms)
             SELECT started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason,
                    code, tag_code, tagged_ms, uniqueid, linkedid, channel, ended_ms, disposition, duration, billsec, pbx, request,
-                   corrected_code, correction_reason, corrected_by, corrected_ms
+                   corrected_code, correction_reason, corrected_by, corrected_ms, transfer_to, transferred_ms
             FROM jsonb_to_recordset($1::jsonb) AS x(
                 started_ms bigint, route text, account_id text, "user" text, caller_id text, dialed text, class text, asked text,
                 incorrect_entries integer, result text, reason text, code text, tag_code text, tagged_ms bigint, uniqueid text,
                 linkedid text, channel text, ended_ms bigint, disposition text, duration integer, billsec integer, pbx text, request text,
-                corrected_code text, correction_reason text, corrected_by text, corrected_ms bigint)
+                corrected_code text, correction_reason text, corrected_by text, corrected_ms bigint, transfer_to text,
+                transferred_ms bigint)
             ON CONFLICT (account_id, pbx, uniqueid, route, request) DO NOTHING
             RETURNING account_id, pbx, uniqueid, route, request
             """

@@ -49,18 +49,20 @@ extension PostgresStore: UsageStore {
             own.tagCode = code
             own.taggedAt = request.startedAt
             return try await insert(own, connection, logger: logger).missingCall
-        case .hangup(let request):
-            let call = try await connection.query("""
-                SELECT id, started_ms FROM usage
+        case .hangup(let request), .farEnd(let request):
+            // The row is locked for the read: the caller's leg and the outside leg may end on two
+            // servers at once, and each takes the later end of both (`UsageOperation.ended`).
+            let rows = try await connection.query("""
+                SELECT \(unescaped: usageColumns) FROM usage
                 WHERE id = (SELECT max(id) FROM usage WHERE account_id = \(request.accountID) AND pbx = \(request.pbxName)
                             AND uniqueid = \(request.uniqueID) AND route IN ('outbound', 'tag'))
-                """, logger: logger).decode((Int64, Int64).self).collect().first
-            if let (id, startedMs) = call {
-                let billsec = CallEnd.boundedBillableSeconds(request.billsec, startedAt: Double(startedMs) / 1000,
-                                                             endedAt: request.endedAt?.timeIntervalSince1970)
+                FOR UPDATE
+                """, logger: logger).collect()
+            if let row = rows.first, let ended = operation.ended(try decodeUsage(row)), let id = ended.id {
                 try await connection.query("""
-                    UPDATE usage SET ended_ms = \(request.endedAt.map(millis)), disposition = \(request.disposition),
-                        duration = \(request.duration), billsec = \(billsec) WHERE id = \(id)
+                    UPDATE usage SET ended_ms = \(ended.endedAt.map(millis)), disposition = \(ended.disposition),
+                        duration = \(ended.duration), billsec = \(ended.billsec), transfer_to = \(ended.transferTo),
+                        transferred_ms = \(ended.transferredAt.map(millis)) WHERE id = \(id)
                     """, logger: logger)
                 return .updatedCall
             }
@@ -139,6 +141,7 @@ extension PostgresStore: UsageStore {
         var duration: Int?, billsec: Int?, pbx: String, request: String
         // Only an install being copied (`acctcodes migrate`) has corrections in its records.
         var corrected_code: String?, correction_reason: String?, corrected_by: String?, corrected_ms: Int64?
+        var transfer_to: String?, transferred_ms: Int64?
 
         /// The table's unique key, as `InsertEntries` returns it.
         var key: String { [account_id, pbx, uniqueid, route, request].joined(separator: "\u{1}") }
@@ -152,6 +155,7 @@ extension PostgresStore: UsageStore {
             request = PostgresStore.requestKey(e)
             corrected_code = e.correction?.code; correction_reason = e.correction?.reason; corrected_by = e.correction?.by
             corrected_ms = e.correction.map { PostgresStore.millis($0.at) }
+            transfer_to = e.transferTo; transferred_ms = e.transferredAt.map(PostgresStore.millis)
         }
     }
 
@@ -163,7 +167,7 @@ extension PostgresStore: UsageStore {
     static let usageColumns = """
         id, started_ms, route, account_id, "user", caller_id, dialed, class, asked, incorrect_entries, result, reason, code, uniqueid,
         linkedid, channel, tag_code, tagged_ms, ended_ms, disposition, duration, billsec, pbx, request, corrected_code,
-        correction_reason, corrected_by, corrected_ms
+        correction_reason, corrected_by, corrected_ms, transfer_to, transferred_ms
         """
 
     static func decodeUsage(_ row: PostgresRow) throws -> UsageEntry {
@@ -186,6 +190,8 @@ extension PostgresStore: UsageStore {
         let pbx = try r["pbx"].decode(String.self), request = try r["request"].decode(String.self)
         e.pbx = pbx.isEmpty ? nil : pbx
         e.request = request.hasPrefix("@") ? nil : request
+        e.transferTo = try r["transfer_to"].decode(String?.self)
+        e.transferredAt = date(try r["transferred_ms"].decode(Int64?.self))
         if let code = try r["corrected_code"].decode(String?.self) {
             e.correction = UsageCorrection(code: code, reason: try r["correction_reason"].decode(String?.self) ?? "",
                                            by: try r["corrected_by"].decode(String?.self) ?? "",

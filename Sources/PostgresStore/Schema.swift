@@ -73,13 +73,16 @@ enum Schema {
         CREATE INDEX sign_in_failure_address ON sign_in_failure (address, at);
         CREATE INDEX sign_in_failure_at ON sign_in_failure (at);
         """,
-        // Corrections after the call (issue 24): the code an admin set, why, who and when, beside
-        // the code and tag as they were keyed. (Billing terms live in the account and code documents.)
+        // Billing that follows the call (issue 24): corrections after the call (the code an admin
+        // set, why, who and when, beside the code and tag as keyed), and a transfer (to whom, when).
+        // (Billing terms live in the account and code documents.)
         """
         ALTER TABLE usage ADD COLUMN corrected_code text;
         ALTER TABLE usage ADD COLUMN correction_reason text;
         ALTER TABLE usage ADD COLUMN corrected_by text;
         ALTER TABLE usage ADD COLUMN corrected_ms bigint;
+        ALTER TABLE usage ADD COLUMN transfer_to text;
+        ALTER TABLE usage ADD COLUMN transferred_ms bigint;
         """,
     ]
 

@@ -183,14 +183,16 @@ enum Migrations {
                 ALTER TABLE code ADD COLUMN billing TEXT;
                 """)
         }
-        // Corrections after the call (issue 24): the code an admin set, why, who and when, beside
-        // the code and tag as they were keyed.
+        // Billing that follows the call (issue 24): corrections after the call (the code an admin
+        // set, why, who and when, beside the code and tag as keyed), and a transfer (to whom, when).
         migrator.registerMigration("v9-usage-corrections") { db in
             try db.execute(sql: """
                 ALTER TABLE usage ADD COLUMN corrected_code TEXT;
                 ALTER TABLE usage ADD COLUMN correction_reason TEXT;
                 ALTER TABLE usage ADD COLUMN corrected_by TEXT;
                 ALTER TABLE usage ADD COLUMN corrected_at TEXT;
+                ALTER TABLE usage ADD COLUMN transfer_to TEXT;
+                ALTER TABLE usage ADD COLUMN transferred_at TEXT;
                 """)
         }
         return migrator

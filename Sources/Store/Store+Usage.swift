@@ -151,10 +151,10 @@ extension AcctcodesStore {
     /// The usage table's columns, in the order queries select them: `decodeUsage` reads a row by
     /// position (`rawValue`), because GRDB's lookup by name lowercases and compares names, which was
     /// 40 % of a CSV export's CPU. Case names are the column names, so the list is written once.
-    private enum UsageColumn: Int, CaseIterable {
+    enum UsageColumn: Int, CaseIterable {
         case id, started_at, route, account_id, user, caller_id, dialed, `class`, asked, incorrect_entries, result, reason,
              code, uniqueid, linkedid, channel, tag_code, tagged_at, ended_at, disposition, duration, billsec, pbx, request,
-             corrected_code, correction_reason, corrected_by, corrected_at
+             corrected_code, correction_reason, corrected_by, corrected_at, transfer_to, transferred_at
     }
 
     static let usageColumns = UsageColumn.allCases.map { "u.\($0)" }.joined(separator: ", ")
@@ -175,6 +175,8 @@ extension AcctcodesStore {
         let pbx: String = row[at(.pbx)], request: String = row[at(.request)]
         e.pbx = pbx.isEmpty ? nil : pbx
         e.request = request.isEmpty ? nil : request
+        e.transferTo = row[at(.transfer_to)]
+        e.transferredAt = row[at(.transferred_at)]
         if let code: String = row[at(.corrected_code)] {
             e.correction = UsageCorrection(code: code, reason: row[at(.correction_reason)] ?? "", by: row[at(.corrected_by)] ?? "",
                                            at: row[at(.corrected_at)] ?? Date(timeIntervalSince1970: 0))

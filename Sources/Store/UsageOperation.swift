@@ -22,19 +22,16 @@ extension UsageOperation {
             own.tagCode = code
             own.taggedAt = request.startedAt
             return try Self.insert(db, own, replaying: replaying).missingCall
-        case .hangup(let request):
-            // The call's entry, then its billable time bounded by the rules (`CallEnd`) against the
-            // time the entry was started. (The caller's `duration` starts before the request: not
-            // bounded so.)
-            let call = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, started_at FROM usage WHERE id = (\(Self.callEntrySQL))"),
-                                        arguments: [request.uniqueID, request.accountID, request.pbxName])
-            if let call {
-                let startedAt: Date = call["started_at"]
-                let billsec = CallEnd.boundedBillableSeconds(request.billsec, startedAt: startedAt.timeIntervalSince1970,
-                                                             endedAt: request.endedAt?.timeIntervalSince1970)
-                try db.cachedStatement(sql: "UPDATE usage SET ended_at = ?, disposition = ?, duration = ?, billsec = ? WHERE id = ?")
-                    .execute(arguments: [request.endedAt.map(StorageDate.string), request.disposition, request.duration, billsec,
-                                         call["id"] as Int64])
+        case .hangup(let request), .farEnd(let request):
+            // The call's entry with this leg's end taken by the rules (`UsageOperation.ended`): one
+            // writer at a time, so the read and the write are exact.
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(AcctcodesStore.usageColumns) FROM usage u WHERE u.id = (\(Self.callEntrySQL))"),
+                                       arguments: [request.uniqueID, request.accountID, request.pbxName])
+            if let row, let ended = self.ended(AcctcodesStore.decodeUsage(row)) {
+                try db.cachedStatement(sql: """
+                    UPDATE usage SET ended_at = ?, disposition = ?, duration = ?, billsec = ?, transfer_to = ?, transferred_at = ? WHERE id = ?
+                    """).execute(arguments: [ended.endedAt.map(StorageDate.string), ended.disposition, ended.duration, ended.billsec,
+                                             ended.transferTo, ended.transferredAt.map(StorageDate.string), ended.id])
                 return .updatedCall
             }
             var own = request
@@ -71,6 +68,7 @@ extension UsageOperation {
             e.incorrectEntries, e.result, e.reason, e.code, e.tagCode, e.taggedAt.map(StorageDate.string), e.uniqueID, e.linkedID,
             e.channel, e.endedAt.map(StorageDate.string), e.disposition, e.duration, e.billsec, e.pbxName, e.requestID,
             e.correction?.code, e.correction?.reason, e.correction?.by, e.correction.map { StorageDate.string($0.at) },
+            e.transferTo, e.transferredAt.map(StorageDate.string),
         ])
         return .inserted
     }
@@ -92,8 +90,9 @@ extension UsageOperation {
     static let insertSQL = """
         INSERT INTO usage (started_at, route, account_id, user, caller_id, dialed, class, asked, incorrect_entries,
             result, reason, code, tag_code, tagged_at, uniqueid, linkedid, channel, ended_at, disposition, duration, billsec, pbx, request,
-            corrected_code, correction_reason, corrected_by, corrected_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)
+            corrected_code, correction_reason, corrected_by, corrected_at, transfer_to, transferred_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,
+                ?28, ?29)
         """
 }
 

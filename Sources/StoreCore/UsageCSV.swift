@@ -5,7 +5,8 @@ import Foundation
 public enum UsageCSV {
     public static let header = ["started_at", "route", "user", "caller_id", "dialed", "class", "asked", "incorrect_entries", "result",
                                 "reason", "code", "tag_code", "uniqueid", "linkedid", "channel", "ended_at", "disposition",
-                                "duration", "billsec", "pbx", "corrected_code", "correction_reason"]
+                                "duration", "billsec", "pbx", "corrected_code", "correction_reason",
+                                "transfer_to", "transferred_at"]
 
     public static var headerLine: String { CSV.line(header) }
 
@@ -21,7 +22,8 @@ public enum UsageCSV {
             CSV.append([iso(e.startedAt), e.route, e.user, e.callerID, e.dialed, e.callClass, e.asked,
                         String(e.incorrectEntries), e.result, e.reason, e.code ?? "", e.tagCode ?? "", e.uniqueID, e.linkedID,
                         e.channel, e.endedAt.map(iso) ?? "", e.disposition ?? "", e.duration.map(String.init) ?? "",
-                        e.billsec.map(String.init) ?? "", e.pbxName, e.correction?.code ?? "", e.correction?.reason ?? ""], to: &text)
+                        e.billsec.map(String.init) ?? "", e.pbxName, e.correction?.code ?? "", e.correction?.reason ?? "",
+                        e.transferTo ?? "", e.transferredAt.map(iso) ?? ""], to: &text)
         }
         return text
     }

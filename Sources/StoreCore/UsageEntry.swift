@@ -43,6 +43,11 @@ public struct UsageEntry: Sendable, Equatable, Codable {
     /// An admin's correction of the code after the call: billed instead of the code and the tag,
     /// which stay as they were keyed (issue 24).
     public var correction: UsageCorrection?
+    /// Who the outside party was left talking to when the caller's leg ended before the outside
+    /// leg (a transfer): the outside leg's connected number at its end. nil when there was none.
+    public var transferTo: String?
+    /// When the caller's leg ended while the outside leg went on (the transfer's moment).
+    public var transferredAt: Date?
 
     public init(startedAt: Date = Date(), route: String, accountID: String, user: String, callerID: String, dialed: String,
                 callClass: String, asked: String, incorrectEntries: Int, result: String, reason: String, code: String?,
@@ -104,6 +109,56 @@ public struct UsageEntry: Sendable, Equatable, Codable {
         callClass = attempt.callClass; asked = attempt.asked; incorrectEntries = attempt.incorrectEntries; result = attempt.result
         reason = attempt.reason; code = attempt.code; linkedID = attempt.linkedID; channel = attempt.channel
         return true
+    }
+}
+
+// MARK: The ends of a call's two legs
+
+extension UsageEntry {
+    /// The caller's leg ended (its hangup handler): the call's disposition and the caller's whole
+    /// duration are the caller's; billable time and the end are the later of this end and the
+    /// outside leg's, if that leg ended first or was reported first (`takeFarEnd`). `end` carries
+    /// `endedAt`, `disposition`, `duration` and `billsec` (bounded by the store). Taking the same
+    /// end twice changes nothing, and the two legs' ends may come in either order.
+    public mutating func takeCallerEnd(_ end: UsageEntry) {
+        disposition = end.disposition
+        duration = end.duration
+        billsec = Self.later(billsec, end.billsec)
+        guard let callerEnded = end.endedAt else { return }
+        if let known = endedAt, StorageDate.millis(known) > StorageDate.millis(callerEnded) {
+            // The outside leg went on after the caller left: a transfer, if it was to someone.
+            if transferTo != nil, transferredAt == nil, known.timeIntervalSince(callerEnded) >= Self.transferSlack {
+                transferredAt = callerEnded
+            }
+        } else {
+            endedAt = callerEnded
+        }
+    }
+
+    /// The outside leg ended (a hangup handler on the dialed channel, pushed when it answered): it
+    /// outlives the caller's leg when the caller transfers it, so billable time runs to the later
+    /// of the two ends. `end` carries `endedAt`, `billsec` (from the answer, bounded by the store)
+    /// and `transferTo`: the outside leg's connected party at its end. When that is someone other
+    /// than the caller, and the caller's leg had ended a moment before, the entry records the
+    /// transfer (to whom, when).
+    public mutating func takeFarEnd(_ end: UsageEntry) {
+        billsec = Self.later(billsec, end.billsec)
+        guard let farEnded = end.endedAt else { return }
+        let callerEnded = endedAt
+        if callerEnded.map({ StorageDate.millis(farEnded) > StorageDate.millis($0) }) ?? true { endedAt = farEnded }
+        guard let party = end.transferTo, !party.isEmpty, party != user, party != callerID else { return }
+        transferTo = party
+        if let callerEnded, farEnded.timeIntervalSince(callerEnded) >= Self.transferSlack { transferredAt = callerEnded }
+    }
+
+    /// How much longer than the caller's leg the outside leg must last to be a transfer: both legs
+    /// of an ordinary call end within a moment of each other.
+    public static let transferSlack: TimeInterval = 1.5
+
+    static func later(_ a: Int?, _ b: Int?) -> Int? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return max(a, b)
     }
 }
 

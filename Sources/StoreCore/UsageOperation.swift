@@ -1,3 +1,4 @@
+import AccountCodes
 import Foundation
 
 /// One change to the usage log. A call's request, its mid-call tag and its hangup are operations
@@ -22,6 +23,10 @@ public enum UsageOperation: Sendable, Equatable, Codable {
     /// The end of the call: `request` carries `endedAt`, `disposition`, `duration` and `billsec`;
     /// it becomes an entry of its own if the call has none.
     case hangup(request: UsageEntry)
+    /// The end of the outside leg (`UsageEntry.takeFarEnd`): `request` carries the caller's call
+    /// (account, PBX, uniqueid), `endedAt`, `billsec` and `transferTo`; it becomes an entry of its
+    /// own (route `hangup`) if the call has none.
+    case farEnd(request: UsageEntry)
 
     /// What applying an operation did.
     public enum Applied: Sendable, Equatable {
@@ -41,7 +46,7 @@ public enum UsageOperation: Sendable, Equatable, Codable {
     /// The entry the operation concerns, for logs and for a spool that cannot take it.
     public var entry: UsageEntry {
         switch self {
-        case .record(let entry), .tag(let entry, _), .hangup(let entry): entry
+        case .record(let entry), .tag(let entry, _), .hangup(let entry), .farEnd(let entry): entry
         }
     }
 }
@@ -49,4 +54,25 @@ public enum UsageOperation: Sendable, Equatable, Codable {
 extension UsageOperation.Applied {
     /// What inserting a tag's or hangup's own entry did, said of the operation: the call had none.
     public var missingCall: Self { self == .inserted ? .insertedForMissingCall : self }
+}
+
+extension UsageOperation {
+    /// The call's entry with a leg's end taken (`hangup`: the caller's, `farEnd`: the outside
+    /// leg's), its billable time first bounded by the rules (`CallEnd`) against the entry's start.
+    /// Every store applies a hangup so; nil for an operation that is not an end.
+    public func ended(_ entry: UsageEntry) -> UsageEntry? {
+        let request: UsageEntry, far: Bool
+        switch self {
+        case .hangup(let r): (request, far) = (r, false)
+        case .farEnd(let r): (request, far) = (r, true)
+        case .record, .tag: return nil
+        }
+        var end = request
+        end.endedAt = request.endedAt.map(StorageDate.rounded)
+        end.billsec = CallEnd.boundedBillableSeconds(request.billsec, startedAt: entry.startedAt.timeIntervalSince1970,
+                                                     endedAt: end.endedAt?.timeIntervalSince1970)
+        var entry = entry
+        if far { entry.takeFarEnd(end) } else { entry.takeCallerEnd(end) }
+        return entry
+    }
 }

@@ -43,8 +43,8 @@ import Testing
         let audit = try await cli.ok(["audit", "list"])
         #expect(audit.contains("usage.correct"))
         let export = try await cli.ok(["usage", "export"])
-        #expect(export.split(separator: "\n").first?.hasSuffix(",pbx,corrected_code,correction_reason") == true)
-        #expect(export.contains(",5678,keyed 1234 for Jones by mistake\n"))
+        #expect(export.split(separator: "\n").first?.hasSuffix(",pbx,corrected_code,correction_reason,transfer_to,transferred_at") == true)
+        #expect(export.contains(",5678,keyed 1234 for Jones by mistake,,\n"))
 
         #expect(try await cli.ok(["usage", "correct", "\(id)", "--undo", "--reason", "it was Smith after all"])
                 == "call \(id) bills as keyed again (1234)\n")

@@ -41,6 +41,9 @@ import Testing
         let played = dialplan.matches(of: /Playback\((acctcodes\/[a-z-]+)\)/).map { String($0.1) }
         #expect(!played.isEmpty)
         for file in played { #expect(PromptFiles().files.values.contains(file), "\(file) is a shipped prompt") }
+        // The outside leg is followed from its answer: it gets a hangup handler of its own.
+        #expect(dialplan.contains("Set(CHANNEL(hangup_handler_push)=acctcodes-far-end,s,1)"))
+        #expect(dialplan.contains("/hangup?leg=far&call="))
         let features = try Self.read("dialplan/features-acctcodes.conf")
         #expect(features.contains("acctcode => *8,self,Gosub(acctcodes-tag,s,1)"))
     }
@@ -48,8 +51,9 @@ import Testing
     @Test func labScenariosAreWellFormedAndPlayTheGeneratorsPcaps() throws {
         let lab = "\(Self.root)/dialplan/lab"
         let scenarios = try FileManager.default.contentsOfDirectory(atPath: lab).filter { $0.hasSuffix(".xml") }.sorted()
-        #expect(scenarios == ["code-accepted.xml", "emergency.xml", "failover-at-prompt.xml", "hangup-at-prompt.xml", "max-retries-denied.xml",
-                              "optional-skip.xml", "tag.xml", "wrong-then-right.xml"])
+        #expect(scenarios == ["code-accepted.xml", "colleague-answers.xml", "emergency.xml", "failover-at-prompt.xml", "hangup-at-prompt.xml",
+                              "max-retries-denied.xml", "optional-skip.xml", "tag.xml", "transfer-attended.xml", "transfer-blind.xml",
+                              "wrong-then-right.xml"])
         let generator = try Self.read("dialplan/lab/dtmf-pcap.py")
         let readme = try Self.read("dialplan/lab/README.md")
         for name in scenarios {

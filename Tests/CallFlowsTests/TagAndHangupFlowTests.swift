@@ -24,6 +24,30 @@ import Testing
         }
     }
 
+    /// A transfer: the caller's leg ends 4 s after the answer, the outside leg (its own channel,
+    /// naming the call with `call=`) 12 s after it, talking to 1002: the entry bills 12 s and
+    /// records the transfer; the caller's figures stay the caller's. A far end naming no call is
+    /// refused and changes nothing.
+    @Test func theOutsideLegsEndBillsATransferredCallToItsEnd() async throws {
+        try await FlowHarness.with { h in
+            _ = try await h.call(dial: "011442079460000", keys: "0042#", uniqueID: "x-1")
+            _ = try await h.call("hangup", dial: "011442079460000", uniqueID: "x-1",
+                                 extra: "&dialstatus=ANSWER&answeredat=1795400000.000&endedat=1795400004.000&duration=9", dead: true)
+            let far = try await h.call("hangup", dial: "011442079460000", uniqueID: "x-1-outside",
+                                       extra: "&leg=far&call=x-1&answeredat=1795400000.000&endedat=1795400012.000&connected=1002", dead: true)
+            #expect(far.commands == ["SET VARIABLE ACCTCODES_LOGGED RECORDED"], "the figures are all in the query")
+            let entries = try h.entries()
+            #expect(entries.count == 1)
+            let entry = try #require(entries.first)
+            #expect(entry.billsec == 12 && entry.transferTo == "1002" && entry.transferredAt != nil)
+            #expect(entry.duration == 9 && entry.disposition == "ANSWER" && entry.code == "0042")
+            let stray = try await h.call("hangup", dial: "011442079460000", uniqueID: "y-outside",
+                                         extra: "&leg=far&answeredat=1795400000.000&endedat=1795400012.000", dead: true)
+            #expect(stray.commands.isEmpty, "no ACCTCODES_LOGGED for a far end that names no call")
+            #expect(try h.entries().count == 1)
+        }
+    }
+
     @Test func hangupReadsTheCDRWhenTheQueryLacksIt() async throws {
         try await FlowHarness.with { h in
             _ = try await h.call(dial: "011442079460000", keys: "0042#", uniqueID: "c-2")

@@ -237,7 +237,7 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
         page.click("#export")
     csv = open(download.value.path()).read()
     assert "1234" in csv and "ACCEPTED" in csv, "the export lacks the accepted call"
-    assert csv.splitlines()[0].endswith(",pbx,corrected_code,correction_reason") and "pbx-east" in csv, "the export lacks the PBX"
+    assert csv.splitlines()[0].endswith(",pbx,corrected_code,correction_reason,transfer_to,transferred_at") and "pbx-east" in csv, "the export lacks the PBX"
 
     # Billing: the account's terms on Account Codes (a bad rate is refused beside its field), a
     # code's own on its page, and the report they make on the Usage Log, printable and as CSV.

@@ -259,7 +259,7 @@ import Testing
         #expect(try await store.usageDurations(filter).map(\.code) == ["5678"])
         #expect(try await store.usagePage(UsageFilter(accountID: "acme", code: "5678"), afterID: nil, limit: 10).count == 1)
         #expect(try await store.usagePage(UsageFilter(accountID: "acme", code: "1234"), afterID: nil, limit: 10).isEmpty)
-        #expect(try await store.usageCSVPage(filter, afterID: nil, limit: 10).text.hasSuffix(",5678,keyed for the wrong client\n"))
+        #expect(try await store.usageCSVPage(filter, afterID: nil, limit: 10).text.hasSuffix(",5678,keyed for the wrong client,,\n"))
         let undone = try await store.correctUsage(account: "acme", id: id, correction: nil, audit: nil)
         #expect(undone.correction == nil && undone.billingCode == "1234")
         #expect(try await store.usageTotals(filter).map(\.code) == ["1234"])

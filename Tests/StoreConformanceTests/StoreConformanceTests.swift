@@ -120,6 +120,50 @@ import Testing
         #expect(entry.startedAt == start)
     }
 
+    /// A transfer: the caller's leg ends 4 s after the answer, the outside leg 12 s later. The
+    /// entry bills the outside leg's whole time, records the transfer (to whom, when), and comes
+    /// out the same in either order, replayed, and for an ordinary call whose legs end together.
+    @Test(arguments: Backend.available)
+    func theOutsideLegOutlivingTheCallerBillsItsWholeTime(_ backend: Backend) async throws {
+        let start = Date(timeIntervalSince1970: 1_800_000_000.5)
+        func ends(_ id: String, callerAt: Double, farAt: Double, to party: String) -> [UsageOperation] {
+            var caller = Self.entry(id, at: start.addingTimeInterval(callerAt), code: nil)
+            caller.route = "hangup"
+            caller.endedAt = start.addingTimeInterval(callerAt)
+            caller.disposition = "ANSWER"
+            caller.duration = Int(callerAt) + 5
+            caller.billsec = Int(callerAt) - 1
+            var far = caller
+            far.endedAt = start.addingTimeInterval(farAt)
+            far.disposition = nil
+            far.duration = nil
+            far.billsec = Int(farAt) - 1
+            far.transferTo = party
+            return [.hangup(request: caller), .farEnd(request: far)]
+        }
+        for order in [false, true] {
+            let store = try await backend.make()
+            _ = try await store.apply([.record(entry: Self.entry("t.1", at: start, code: "1234")),
+                                       .record(entry: Self.entry("n.1", at: start, code: "1234"))], replaying: false)
+            var transfer = ends("t.1", callerAt: 5, farAt: 17, to: "1002")
+            var ordinary = ends("n.1", callerAt: 30, farAt: 30.2, to: "1001")
+            if order { transfer.reverse(); ordinary.reverse() }
+            #expect(try await store.apply(transfer + ordinary, replaying: false) == [.updatedCall, .updatedCall, .updatedCall, .updatedCall])
+            _ = try await store.apply(transfer, replaying: true)
+            let entries = try await store.entries(account: "acme")
+            let moved = try #require(entries.first { $0.uniqueID == "t.1" })
+            #expect(moved.billsec == 16, "order \(order): \(String(describing: moved.billsec))")
+            #expect(moved.transferTo == "1002")
+            #expect(moved.endedAt == start.addingTimeInterval(17))
+            #expect(moved.disposition == "ANSWER" && moved.duration == 10, "the caller's figures stay the caller's")
+            // Reported in this order the caller's end is known when the outside leg's arrives; the
+            // other way round it is known when the caller's arrives: the moment is the same.
+            #expect(moved.transferredAt == start.addingTimeInterval(5), "order \(order)")
+            let plain = try #require(entries.first { $0.uniqueID == "n.1" })
+            #expect(plain.transferTo == nil && plain.transferredAt == nil && plain.billsec == 29)
+        }
+    }
+
     @Test(arguments: Backend.available)
     func aReplayAppliedTwiceChangesNothingTheSecondTime(_ backend: Backend) async throws {
         let store = try await backend.make()

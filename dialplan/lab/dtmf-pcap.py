@@ -31,6 +31,7 @@ SCENARIO_KEYS = {
     "optional-skip": "#",
     "max-retries-denied": "1357#,2468#,9753#",
     "tag": "#,*8,1234#",
+    "transfer-attended": "1234#,,*22001",
 }
 
 
