@@ -101,10 +101,11 @@ extension AdminConsole {
         let rows = shown.map { e -> [HTML] in
             let code: HTML = e.billingCode.map { c in listed.contains(c) ? "\(c)" : "\(c)\(unlisted)" } ?? ""
             let corrected: HTML = e.correction == nil ? "" : "<span class=\"tag\" title=\"Corrected after the call\">corrected</span>"
+            let transferred: HTML = e.transferTo.map { to in "<span class=\"tag\" title=\"The caller handed the outside party to \(to)\">transferred</span>" } ?? ""
             let started: HTML = e.id.map { id in "<a href=\"/console/a/\(account)/usage/\(Int(id))\">\(Self.time(e.startedAt))</a>" }
                 ?? "\(Self.time(e.startedAt))"
             return [started] + (showsPBX ? ["\(e.pbxName)"] : []) + ["\(e.user)", "\(e.dialed)", "\(e.callClass)",
-                    "\(e.result)", "<span class=\"num\">\(e.incorrectEntries)</span>", "\(e.reason)", "\(code)\(corrected)",
+                    "\(e.result)", "<span class=\"num\">\(e.incorrectEntries)</span>", "\(e.reason)", "\(code)\(corrected)\(transferred)",
                     "<span class=\"num\">\(e.billsec.map(String.init) ?? "")</span>"]
         }
         let columns = ["Started"] + (showsPBX ? ["PBX"] : []) + ["User", "Dialed", "Class", "Result", "Tries", "Reason", "Code", "Billable s"]

@@ -51,7 +51,8 @@ import Testing
     @Test func labScenariosAreWellFormedAndPlayTheGeneratorsPcaps() throws {
         let lab = "\(Self.root)/dialplan/lab"
         let scenarios = try FileManager.default.contentsOfDirectory(atPath: lab).filter { $0.hasSuffix(".xml") }.sorted()
-        #expect(scenarios == ["code-accepted.xml", "colleague-answers.xml", "emergency.xml", "failover-at-prompt.xml", "hangup-at-prompt.xml",
+        #expect(scenarios == ["code-accepted.xml", "colleague-answers.xml", "emergency.xml", "failover-at-prompt.xml", "forward-302.xml",
+                              "hangup-at-prompt.xml",
                               "max-retries-denied.xml", "optional-skip.xml", "tag.xml", "transfer-attended.xml", "transfer-blind.xml",
                               "wrong-then-right.xml"])
         let generator = try Self.read("dialplan/lab/dtmf-pcap.py")
