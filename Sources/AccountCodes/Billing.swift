@@ -119,13 +119,11 @@ public struct Money: Sendable, Equatable, Hashable, Comparable, Codable, CustomS
         return "\(units)." + (cents < 10 ? "0\(cents)" : "\(cents)")
     }
 
-    /// This hourly rate for `seconds`, rounded half up to a hundredth.
+    /// This hourly rate for `seconds`, rounded half up to a hundredth: exact integer arithmetic
+    /// (rate = 3600 q + r, so rate × s / 3600 = q s + r s / 3600, with no product of the two).
     public func forSeconds(_ seconds: Int) -> Money {
-        // Both factors are bounded (a rate below 10^10 hundredths, seconds of a period's calls):
-        // multiply in a wide type so a year of calls at the largest rate cannot overflow.
-        let product = Double(hundredths) * Double(seconds)
-        if product < 9.0e15 { return Money(hundredths: (hundredths * seconds + 1800) / 3600) }
-        return Money(hundredths: Int((product / 3600).rounded(.toNearestOrAwayFromZero)))
+        let (q, r) = hundredths.quotientAndRemainder(dividingBy: 3600)
+        return Money(hundredths: q * seconds + (r * seconds + 1800) / 3600)
     }
 
     public static func + (a: Money, b: Money) -> Money { Money(hundredths: a.hundredths + b.hundredths) }
