@@ -27,13 +27,22 @@ struct CallCommand: AsyncParsableCommand {
     @Option(help: "Asterisk's uniqueid for the call.") var uniqueid = String(format: "%.0f.%d", Date().timeIntervalSince1970, Int.random(in: 1...999))
     @Option(help: "Billable seconds to report, for --route hangup.") var billsec = 0
     @Option(help: "The PBX's name (the dialplan's ACCTCODES_PBX); none by default.") var pbx: String?
+    @Option(help: "With --route hangup: report the outside leg's end instead of the caller's (leg=far), the outside party then talking to this number (a transfer); --billsec is the outside leg's time.")
+    var transferredTo: String?
 
     func run() async throws {
         // A hangup handler's figures for a call answered `billsec` seconds before it ended.
         let now = Int(Date().timeIntervalSince1970)
-        let hangupQuery = route == "hangup"
+        var hangupQuery = route == "hangup"
             ? ["dialstatus=ANSWER", "answeredat=\(now - billsec)", "endedat=\(now)", "duration=\(billsec + 5)"] : []
-        var environment = SessionEnvironment.call(route: route, account: account, user: user, dial: dial, uniqueID: uniqueid,
+        // The outside leg's hangup handler runs on that leg's own channel and names the call.
+        var channelID = uniqueid
+        if route == "hangup", let transferredTo {
+            let connected = transferredTo.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            hangupQuery = ["leg=far", "call=\(uniqueid)", "answeredat=\(now - billsec)", "endedat=\(now)", "connected=\(connected)"]
+            channelID = uniqueid + "-outside"
+        }
+        var environment = SessionEnvironment.call(route: route, account: account, user: user, dial: dial, uniqueID: channelID,
                                                   pbx: pbx, extraQuery: hangupQuery)
         environment.host = server.description
         let script = CallScript(keys: keys, hangupAtCommand: hangupAfter, startsDead: route == "hangup")

@@ -302,6 +302,16 @@ def run_flows(browser, base, env, agi, admin_key, operator_key, billing_key):
     tab(page, "Audit log")
     expect(page.locator("table")).to_contain_text("usage.correct")
 
+    # A transfer: the outside leg of the 5678 call outlived the caller's, talking to 2001 (what the
+    # dialplan's far-end handler reports): the call bills it and says so.
+    cli("call", "--server", f"127.0.0.1:{agi}", "--route", "hangup", "--user", "1003", "--uniqueid", "console.2",
+        "--pbx", "pbx-east", "--billsec", "30", "--transferred-to", "2001", env=env)
+    tab(page, "Usage Log")
+    row = page.locator("section", has_text="Newest first").locator("tbody tr", has_text="transferred")
+    expect(row).to_have_count(1)
+    row.locator("a").click()
+    expect(page.locator("table")).to_contain_text(re.compile(r"Transferred to\s*2001 at"))
+
     assert not missing, f"the pages asked for what is not there: {missing}"
 
     # A change needs the page's CSRF token: the same post without it is refused.
