@@ -59,15 +59,16 @@ struct HangupFlow {
         var ended = request.entry(route: .hangup, callClass: "unknown", asked: .none, incorrectEntries: 0, result: "HANGUP",
                                   reason: .noOutboundEntry, code: nil)
         ended.endedAt = flows.configuration.clock()
-        ended.disposition = end.dialStatus
-        ended.duration = end.duration
         ended.billsec = end.billableSeconds
-        var operation = UsageOperation.hangup(request: ended)
+        let operation: UsageOperation
         if far {
-            ended.disposition = nil
-            ended.duration = nil
+            // The disposition and the caller's duration are the caller's leg's to report.
             ended.transferTo = CallRequest.party(figures["connected"])
             operation = .farEnd(request: ended)
+        } else {
+            ended.disposition = end.dialStatus
+            ended.duration = end.duration
+            operation = .hangup(request: ended)
         }
         let (outcome, kept) = switch await flows.record(operation, call: call) {
         case .committed(.insertedForMissingCall): ("NO_ENTRY", true)

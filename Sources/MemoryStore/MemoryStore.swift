@@ -284,7 +284,7 @@ extension MemoryStore.State {
         case .tag(let request, let code):
             if let index = callIndex(of: request) {
                 usage[index].tagCode = code
-                usage[index].taggedAt = Self.millisecond(request.startedAt)
+                usage[index].taggedAt = StorageDate.rounded(request.startedAt)
                 return .updatedCall
             }
             var own = request
@@ -311,9 +311,9 @@ extension MemoryStore.State {
     /// A replay, or a request asked again (`mayRepeat`), looks for the same request first, as the SQLite store does.
     mutating func insert(_ entry: UsageEntry, once: Bool) -> UsageOperation.Applied {
         var entry = entry
-        entry.startedAt = Self.millisecond(entry.startedAt)
-        entry.taggedAt = entry.taggedAt.map(Self.millisecond)
-        entry.endedAt = entry.endedAt.map(Self.millisecond)
+        entry.startedAt = StorageDate.rounded(entry.startedAt)
+        entry.taggedAt = entry.taggedAt.map(StorageDate.rounded)
+        entry.endedAt = entry.endedAt.map(StorageDate.rounded)
         if once || entry.mayRepeat, let index = usage.lastIndex(where: { $0.isSameRequest(as: entry) }) {
             return usage[index].takeOutcome(of: entry) ? .replacedAttempt : .alreadyThere
         }
@@ -321,9 +321,5 @@ extension MemoryStore.State {
         nextID += 1
         usage.append(entry)
         return .inserted
-    }
-
-    static func millisecond(_ date: Date) -> Date {
-        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 }

@@ -300,13 +300,7 @@ extension PostgresStore: AdminStore {
             GROUP BY billing, seconds
             """
         }.decoded { row in try row.decode((String, Int, Int, String, Bool, String?).self) }
-        var byCode: [String: CodeDurations] = [:]
-        for (code, seconds, calls, description, listed, terms) in rows {
-            let billing = terms.flatMap { try? JSONDecoder().decode(BillingOverrides.self, from: Data($0.utf8)) }
-            byCode[code, default: CodeDurations(code: code, description: description, listed: listed, billing: billing, callsBySeconds: [:])]
-                .callsBySeconds[seconds, default: 0] += calls
-        }
-        return byCode.values.sorted { $0.code.utf8.lexicographicallyPrecedes($1.code.utf8) }
+        return CodeDurations.folded(rows.map { (code: $0.0, seconds: $0.1, calls: $0.2, description: $0.3, listed: $0.4, terms: $0.5) })
     }
 
     public func usageDaily(_ filter: UsageFilter) async throws(StoreError) -> [DayTotal] {

@@ -108,14 +108,11 @@ extension AcctcodesStore {
                 \(whereSQL.replacingOccurrences(of: "WHERE ", with: "WHERE \(Self.billingCodeSQL) IS NOT NULL AND "))
                 GROUP BY billing_code, seconds
                 """, arguments: arguments)
-            var byCode: [String: CodeDurations] = [:]
-            for row in rows {
-                let code: String = row["billing_code"]
-                byCode[code, default: CodeDurations(code: code, description: row["description"], listed: row["listed"],
-                                                    billing: Self.decodeBilling(row["terms"]), callsBySeconds: [:])]
-                    .callsBySeconds[row["seconds"], default: 0] += row["calls"] as Int
-            }
-            return byCode.values.sorted { $0.code.utf8.lexicographicallyPrecedes($1.code.utf8) }
+            return CodeDurations.folded(rows.lazy.map { row -> CodeDurations.Row in
+                let code: String = row["billing_code"], seconds: Int = row["seconds"], calls: Int = row["calls"]
+                let description: String = row["description"], listed: Bool = row["listed"], terms: String? = row["terms"]
+                return (code, seconds, calls, description, listed, terms)
+            })
         }
     }
 
