@@ -32,10 +32,16 @@ extension Admin {
     /// and the code's own (`BillingReport`), per code and per client description. A billing token
     /// may read it: it shows the terms it applied, not the account's other settings.
     public func usageReport(_ filter: UsageFilter) async throws(AdminError) -> BillingReport {
+        try await usageTotalsAndReport(filter).report
+    }
+
+    /// The totals per code and the billing report from one read of the log (the console's Usage
+    /// Log shows both).
+    public func usageTotalsAndReport(_ filter: UsageFilter) async throws(AdminError) -> (totals: [CodeTotal], report: BillingReport) {
         try authorize(.readUsage, account: filter.accountID)
         let account = try await run { () async throws(StoreError) in try await store.accountOrDefault(filter.accountID) }
         let durations = try await run { () async throws(StoreError) in try await store.usageDurations(filter) }
-        return BillingReport(durations: durations, terms: account.billingTerms)
+        return (durations.map(CodeTotal.init), BillingReport(durations: durations, terms: account.billingTerms))
     }
 
     public func usageDaily(_ filter: UsageFilter) async throws(AdminError) -> [DayTotal] {

@@ -66,8 +66,8 @@ extension AdminConsole {
             let admin = visit.admin
             let entries = try await admin.usageNewestFirst(filter, beforeID: before, limit: Self.usagePageSize + 1)
             let listed = try await admin.listedCodes(account: filter.accountID, among: Set(entries.compactMap(\.billingCode)))
-            let totals = try await admin.usageTotals(filter), days = try await admin.usageDaily(filter)
-            let report = try await admin.usageReport(filter)
+            let (totals, report) = try await admin.usageTotalsAndReport(filter)
+            let days = try await admin.usageDaily(filter)
             return Self.usagePage(visit, query: query, totals: totals, days: days, report: report, entries: entries, listed: listed,
                                   notice: notice)
         })

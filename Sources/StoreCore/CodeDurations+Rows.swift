@@ -21,3 +21,18 @@ extension CodeDurations {
         return byCode.values.sorted { $0.code.utf8.lexicographicallyPrecedes($1.code.utf8) }
     }
 }
+
+extension CodeTotal {
+    /// A code's totals from its counted durations: the same figures `UsageStore.usageTotals` gives
+    /// (each call's billable seconds rounded up to a whole minute), without reading the log again.
+    public init(_ durations: CodeDurations) {
+        var calls = 0, billsec = 0, minutes = 0
+        for (seconds, count) in durations.callsBySeconds {
+            calls += count
+            billsec += seconds * count
+            minutes += (seconds + 59) / 60 * count
+        }
+        self.init(code: durations.code, description: durations.description, calls: calls, billsec: billsec,
+                  billableMinutes: minutes, listed: durations.listed)
+    }
+}

@@ -217,6 +217,8 @@ import Testing
         #expect(durations[1].billing == nil)
         #expect(durations[2].listed == false && durations[2].description == "")
         #expect(try await store.usageDurations(UsageFilter(accountID: "other")).isEmpty)
+        #expect(durations.map(CodeTotal.init) == (try await store.usageTotals(UsageFilter(accountID: "acme"))),
+                "the totals the console derives from the durations are the store's own")
         let report = BillingReport(durations: durations, terms: account.billingTerms)
         #expect(report.codes[0].billedSeconds == 240 && report.codes[0].amount == Money("8.03"))
     }
