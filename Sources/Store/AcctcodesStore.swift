@@ -16,6 +16,11 @@ public final class AcctcodesStore: Sendable {
     private let writable: Mutex<DatabasePool?>
     private let configuration: Configuration
     let settingsCache = SettingsCache()
+    let revisionWatch = RevisionWatch()
+
+    /// How soon a settings or lock change made by another process (or another store on the same
+    /// file) reaches this store's calls at the latest; this store's own changes reach its next call.
+    public static let othersChangesSeenWithin = Duration.nanoseconds(Int64(RevisionWatch.freshness))
     let threadReaders: ThreadReaders
 
     public struct Options: Sendable {
@@ -82,7 +87,9 @@ public final class AcctcodesStore: Sendable {
 
     /// One write transaction; `audit`, when given, is written in it, so a change and its audit
     /// record land together or not at all.
-    func write<T>(audit: AuditRecord? = nil, _ body: (GRDB.Database) throws -> T) throws(StoreError) -> T {
+    /// Every write but the usage log's makes the next call read the settings revision again.
+    func write<T>(audit: AuditRecord? = nil, changesSettings: Bool = true, _ body: (GRDB.Database) throws -> T) throws(StoreError) -> T {
+        defer { if changesSettings { revisionWatch.forget() } }
         do {
             return try writer().write { db in
                 let result = try body(db)
@@ -97,6 +104,7 @@ public final class AcctcodesStore: Sendable {
     }
 
     func asyncWrite<T: Sendable>(_ body: @Sendable @escaping (GRDB.Database) throws -> T) async throws(StoreError) -> T {
+        defer { revisionWatch.forget() }
         do { return try await writer().write(body) } catch { throw StoreError.wrap(error) }
     }
 }

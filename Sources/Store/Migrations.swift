@@ -195,6 +195,17 @@ enum Migrations {
                 ALTER TABLE usage ADD COLUMN transferred_at TEXT;
                 """)
         }
+        // A lock is a call-path fact the server keeps beside the settings (`SettingsCache`): setting
+        // or lifting one, from any process, bumps the same revision. Incorrect entries are counted
+        // in `entry_failure` and bump nothing: only a lock changes what a call decides.
+        migrator.registerMigration("v10-lockout-revision") { db in
+            for event in ["INSERT", "UPDATE", "DELETE"] {
+                try db.execute(sql: """
+                    CREATE TRIGGER lockout_\(event.lowercased())_revision AFTER \(event) ON lockout
+                    BEGIN UPDATE settings_revision SET revision = revision + 1 WHERE id = 1; END
+                    """)
+            }
+        }
         return migrator
     }
 }

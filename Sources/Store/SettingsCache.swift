@@ -2,9 +2,10 @@ import AccountCodes
 import StoreCore
 import Synchronization
 
-/// Decoded accounts, users and groups, kept while the settings revision (bumped by triggers on
-/// every account, group or user change, from any process) stays the same. A call then reads one
-/// number instead of three rows: the call setup read was the largest store cost per call.
+/// Decoded accounts, users, groups and locks, kept while the settings revision (bumped by triggers
+/// on every account, group, user or lock change, from any process) stays the same. A call then
+/// reads one number, or none (`RevisionWatch`), instead of their rows: the call setup read was
+/// the largest store cost per call.
 ///
 /// Entries are stored only under the revision read before they were fetched, and a newer
 /// revision empties the cache: a value is never older than the revision it is kept under.
@@ -20,8 +21,10 @@ final class SettingsCache: Sendable {
         var users: [Key: User?] = [:]
         var groups: [Key: SettingsGroup?] = [:]
         var extensions: [Key: Bool] = [:]
+        /// Locks by subject (nil: none), kept under the revision their changes bump too.
+        var locks: [Key: LockState?] = [:]
         var bindings: SourceBindings?
-        var entries: Int { accounts.count + users.count + groups.count + extensions.count }
+        var entries: Int { accounts.count + users.count + groups.count + extensions.count + locks.count }
     }
 
     /// Bounds memory when callers present endless distinct caller IDs.
@@ -47,6 +50,10 @@ final class SettingsCache: Sendable {
 
     func isExtension(_ key: Key, revision: Int64, fetch: () throws -> Bool) rethrows -> Bool {
         try cached(revision, get: { $0.extensions[key] }, set: { $0.extensions[key] = $1 }, fetch: fetch)
+    }
+
+    func lock(_ key: Key, revision: Int64, fetch: () throws -> LockState?) rethrows -> LockState? {
+        try cached(revision, get: { $0.locks[key] }, set: { $0.locks[key] = $1 }, fetch: fetch)
     }
 
     func bindings(revision: Int64, fetch: () throws -> SourceBindings) rethrows -> SourceBindings {

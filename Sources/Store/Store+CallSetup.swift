@@ -34,9 +34,18 @@ extension AcctcodesStore {
         }
     }
 
-    /// This store's facts as of the settings revision read now.
+    /// This store's facts as of the settings revision now (see `RevisionWatch`).
     func cachedFacts() throws -> CachedFacts {
-        CachedFacts(revision: try threadReaders.call { try $0.settingsRevision() }, cache: settingsCache, readers: threadReaders)
+        CachedFacts(revision: try settingsRevision(), cache: settingsCache, readers: threadReaders)
+    }
+
+    /// The revision a reading younger than `RevisionWatch.freshness` gives, else one read now.
+    func settingsRevision() throws -> Int64 {
+        if let fresh = revisionWatch.fresh() { return fresh }
+        let token = revisionWatch.token()
+        let revision = try threadReaders.call { try $0.settingsRevision() }
+        revisionWatch.publish(revision, token)
+        return revision
     }
 }
 
@@ -72,7 +81,10 @@ struct CachedFacts: CallFacts {
         }
     }
 
+    /// Locks bump the revision too (migration v10), so they are kept beside the settings.
     func lock(account: String, subject: LockSubject) throws -> LockState? {
-        try readers.call { try $0.lock(account: account, subject: subject.key) }
+        try cache.lock(.init(account: account, name: subject.key), revision: revision) {
+            try readers.call { try $0.lock(account: account, subject: subject.key) }
+        }
     }
 }

@@ -5,9 +5,10 @@ import StoreCore
 
 /// Incorrect entries and locks. The facts live here; `LockoutPolicy` decides.
 extension AcctcodesStore {
-    /// The subject's lock, current or past: a read on the calling thread (the server's event loop).
+    /// The subject's lock, current or past: from the settings cache while the revision stands,
+    /// else a read on the calling thread (the server's event loop).
     public func lock(account: String, subject: LockSubject) throws(StoreError) -> LockState? {
-        do { return try threadReaders.call { try $0.lock(account: account, subject: subject.key) } } catch { throw StoreError.wrap(error) }
+        do { return try cachedFacts().lock(account: account, subject: subject) } catch { throw StoreError.wrap(error) }
     }
 
     /// Records an incorrect entry at `now` (seconds since 1970) and, in the same transaction,

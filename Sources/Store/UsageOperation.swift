@@ -63,13 +63,15 @@ extension UsageOperation {
             ])
             return .replacedAttempt
         }
-        try db.cachedStatement(sql: insertSQL).execute(arguments: [
-            StorageDate.string(e.startedAt), e.route, e.accountID, e.user, e.callerID, e.dialed, e.callClass, e.asked,
-            e.incorrectEntries, e.result, e.reason, e.code, e.tagCode, e.taggedAt.map(StorageDate.string), e.uniqueID, e.linkedID,
-            e.channel, e.endedAt.map(StorageDate.string), e.disposition, e.duration, e.billsec, e.pbxName, e.requestID,
-            e.correction?.code, e.correction?.reason, e.correction?.by, e.correction.map { StorageDate.string($0.at) },
-            e.transferTo, e.transferredAt.map(StorageDate.string),
-        ])
+        // In `insertSQL`'s order. SQLite's own binding calls: the write every call makes (`RawBinding`).
+        var row = try RawBinding(db.cachedStatement(sql: insertSQL), in: db)
+        row.bind(StorageDate.string(e.startedAt)); row.bind(e.route); row.bind(e.accountID); row.bind(e.user); row.bind(e.callerID)
+        row.bind(e.dialed); row.bind(e.callClass); row.bind(e.asked); row.bind(e.incorrectEntries); row.bind(e.result); row.bind(e.reason)
+        row.bind(e.code); row.bind(e.tagCode); row.bind(e.taggedAt.map(StorageDate.string)); row.bind(e.uniqueID); row.bind(e.linkedID)
+        row.bind(e.channel); row.bind(e.endedAt.map(StorageDate.string)); row.bind(e.disposition); row.bind(e.duration); row.bind(e.billsec)
+        row.bind(e.pbxName); row.bind(e.requestID); row.bind(e.correction?.code); row.bind(e.correction?.reason); row.bind(e.correction?.by)
+        row.bind(e.correction.map { StorageDate.string($0.at) }); row.bind(e.transferTo); row.bind(e.transferredAt.map(StorageDate.string))
+        try row.execute()
         return .inserted
     }
 
@@ -101,6 +103,13 @@ extension AcctcodesStore {
     /// (`replaying`) the spool's drains.
     @discardableResult
     public func applyUsage(_ operations: [UsageOperation], replaying: Bool = false) throws(StoreError) -> [UsageOperation.Applied] {
-        try write { db in try operations.map { try $0.apply(db, replaying: replaying) } }
+        // The usage log changes no settings; its commit reads the revision for the calls (`RevisionWatch`).
+        let token = revisionWatch.token()
+        let (applied, revision) = try write(changesSettings: false) { db in
+            (try operations.map { try $0.apply(db, replaying: replaying) },
+             try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM settings_revision WHERE id = 1")) ?? 0)
+        }
+        revisionWatch.publish(revision, token)
+        return applied
     }
 }

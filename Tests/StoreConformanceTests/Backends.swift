@@ -53,11 +53,25 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     }
 }
 
+/// A seed is seen by every instance on the file once `othersChangesSeenWithin` has passed (the
+/// seeding one at once): the wait is the SQLite counterpart of PostgreSQL's refresh below.
 extension AcctcodesStore: ConformingStore {
-    func seed(_ account: Account) throws { _ = try saveAccount(account) }
-    func seed(_ user: User) throws { try saveUser(user, create: try self.user(account: user.accountID, extension: user.extensionNumber) == nil) }
-    func seed(_ group: SettingsGroup) throws { try saveGroup(group, create: try self.group(account: group.accountID, name: group.name) == nil) }
-    func seed(_ code: AccountCode) throws { try addCode(code) }
+    func seed(_ account: Account) async throws {
+        _ = try saveAccount(account)
+        try await Task.sleep(for: Self.othersChangesSeenWithin * 2)
+    }
+    func seed(_ user: User) async throws {
+        try saveUser(user, create: try await self.user(account: user.accountID, extension: user.extensionNumber) == nil)
+        try await Task.sleep(for: Self.othersChangesSeenWithin * 2)
+    }
+    func seed(_ group: SettingsGroup) async throws {
+        try saveGroup(group, create: try await self.group(account: group.accountID, name: group.name) == nil)
+        try await Task.sleep(for: Self.othersChangesSeenWithin * 2)
+    }
+    func seed(_ code: AccountCode) async throws {
+        try addCode(code)
+        try await Task.sleep(for: Self.othersChangesSeenWithin * 2)
+    }
     func entries(account: String) throws -> [UsageEntry] { try usage(UsageFilter(accountID: account)) }
     func sibling() throws -> any ConformingStore { try AcctcodesStore(path: path) }
 }

@@ -11,7 +11,7 @@ import Testing
 @Suite struct MigrationTests {
     static let versions = ["v1-accounts-groups-users-codes-usage", "v2-settings-revision", "v3-usage-without-code-index",
                            "v4-toll-fraud-defenses", "v5-api-tokens-audit", "v6-usage-pbx-request", "v7-console-sessions",
-                           "v8-billing-terms"]
+                           "v8-billing-terms", "v9-usage-corrections"]
 
     @Test(arguments: versions)
     func anEarlierSchemaUpgradesInPlaceKeepingItsData(_ version: String) throws {

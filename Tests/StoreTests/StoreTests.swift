@@ -32,11 +32,11 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
         #expect(try store.appliedMigrations() == ["v1-accounts-groups-users-codes-usage", "v2-settings-revision",
                                                   "v3-usage-without-code-index", "v4-toll-fraud-defenses", "v5-api-tokens-audit",
                                                   "v6-usage-pbx-request", "v7-console-sessions", "v8-billing-terms",
-                                                  "v9-usage-corrections"])
+                                                  "v9-usage-corrections", "v10-lockout-revision"].sorted())
         #expect(try store.account("default") == nil)
         // Reopening applies nothing twice.
         let again = try AcctcodesStore(path: store.path)
-        #expect(try again.appliedMigrations().count == 9)
+        #expect(try again.appliedMigrations().count == 10)
     }
 
     @Test func accountRulesAreEnforcedAgainstStoredState() throws {
@@ -173,22 +173,26 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
         #expect(results.withLock { $0.allSatisfy { $0 } })
     }
 
-    /// The server keeps decoded settings between calls; a change from any process shows at the next call.
+    /// The server keeps decoded settings between calls; a change from any process shows at the
+    /// first call past `RevisionWatch.freshness` (a reading of the revision younger than that
+    /// stands for it), and a change through the server's own store at the very next call.
     @Test func callSetupSeesEverySettingsChangeAtTheNextCall() async throws {
         let path = temporaryPath()
         let server = try configuredStore(path: path)
         let admin = try AcctcodesStore(path: path)
-        func decision(_ user: String = "1001", _ dialed: String = "011442079460000") throws -> String {
-            "\(try server.callSetup(account: "default", user: user, dialed: dialed).decision)"
+        func decision(_ user: String = "1001", _ dialed: String = "011442079460000") async throws -> String {
+            // Waits at least the freshness window (a sleep never ends early, however slow the machine).
+            try await Task.sleep(nanoseconds: 2 * RevisionWatch.freshness)
+            return "\(try server.callSetup(account: "default", user: user, dialed: dialed).decision)"
         }
         var user = User(accountID: "default", extensionNumber: "1001")
         user.enabled = true
         try admin.saveUser(user, create: true)
-        let enabled = try decision()
-        #expect(try decision() == enabled, "a cached read decides the same")
+        let enabled = try await decision()
+        #expect(try await decision() == enabled, "a cached read decides the same")
         user.enabled = false
         try admin.saveUser(user, create: false)
-        #expect(try decision() != enabled, "a user change from another connection")
+        #expect(try await decision() != enabled, "a user change from another connection")
 
         var group = SettingsGroup(accountID: "default", name: "local-only")
         group.permission = .local
@@ -196,21 +200,75 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
         user.enabled = true
         user.group = "local-only"
         try admin.saveUser(user, create: false)
+        try await Task.sleep(nanoseconds: 2 * RevisionWatch.freshness)
         let inGroup = try server.callSetup(account: "default", user: "1001", dialed: "011442079460000")
         #expect(inGroup.group?.permission == .local)
         group.permission = .international
         try admin.saveGroup(group, create: false)
+        try await Task.sleep(nanoseconds: 2 * RevisionWatch.freshness)
         #expect(try server.callSetup(account: "default", user: "1001", dialed: "011442079460000").group?.permission == .international)
 
         // Even a change that bypasses acctcodes entirely, as sqlite3 run by hand.
         try await ChildProcess.sqlite(path, "UPDATE account SET code_length = 6 WHERE id = 'default'")
+        try await Task.sleep(nanoseconds: 2 * RevisionWatch.freshness)
         #expect(try server.callSetup(account: "default", user: "1001", dialed: "011442079460000").account.codeLength == 6)
 
         // A caller who becomes a user, and a number that becomes an extension.
         #expect(try server.callSetup(account: "default", user: "2002", dialed: "2002").user == nil)
         try admin.saveUser(User(accountID: "default", extensionNumber: "2002"), create: true)
+        try await Task.sleep(nanoseconds: 2 * RevisionWatch.freshness)
         let setup = try server.callSetup(account: "default", user: "2002", dialed: "2002")
         #expect(setup.user != nil && setup.callClass == .internal)
+
+        // Through the server's own store: at the very next call, however fresh its reading.
+        user.enabled = false
+        _ = try server.callSetup(account: "default", user: "1001", dialed: "011442079460000")
+        try server.saveUser(user, create: false)
+        #expect(try server.callSetup(account: "default", user: "1001", dialed: "011442079460000").decision
+                    == .proceed(.notRequired, reason: .userNotEnabled))
+    }
+
+    /// A reading of the revision stands for it only while fresh: a change from another
+    /// connection is not seen inside the window, and is after it. Publishing is what the usage
+    /// log's commits do under load.
+    @Test func aFreshRevisionReadingStandsForTheDatabaseOnlyBriefly() async throws {
+        let watch = RevisionWatch()
+        #expect(watch.fresh() == nil, "nothing read yet: the call reads")
+        let token = watch.token()
+        watch.publish(7, token)
+        #expect(watch.fresh() == 7)
+        try await Task.sleep(nanoseconds: 2 * RevisionWatch.freshness)
+        #expect(watch.fresh() == nil, "too old: the call reads")
+        // A write of this store between a read and its publication: the reading is dropped.
+        let before = watch.token()
+        watch.forget()
+        watch.publish(8, before)
+        #expect(watch.fresh() == nil)
+        // An older reading never replaces a newer one.
+        let older = watch.token()
+        let newer = watch.token()
+        watch.publish(9, newer)
+        watch.publish(8, older)
+        #expect(watch.fresh() == 9)
+    }
+
+    /// Locks are kept with the settings: a lock set, or lifted, from another connection is what
+    /// calls see once the window has passed; the server's own lock at once.
+    @Test func locksAreCachedUnderTheRevisionTheyBump() async throws {
+        let path = temporaryPath()
+        let server = try configuredStore(path: path)
+        let admin = try AcctcodesStore(path: path)
+        let policy = LockoutPolicy(maxIncorrect: 1, window: 3600, firstLock: 1800)
+        let now = Date().timeIntervalSince1970
+        #expect(try server.lock(account: "default", subject: .user("1001")) == nil)
+        let lock = try #require(try await admin.registerIncorrectEntry(account: "default", subject: .user("1001"), policy: policy, now: now))
+        try await Task.sleep(nanoseconds: 2 * RevisionWatch.freshness)
+        #expect(try server.lock(account: "default", subject: .user("1001")) == lock)
+        try admin.unlock(account: "default", subject: .user("1001"), now: now)
+        try await Task.sleep(nanoseconds: 2 * RevisionWatch.freshness)
+        #expect(try server.lock(account: "default", subject: .user("1001")) == nil)
+        let own = try #require(try await server.registerIncorrectEntry(account: "default", subject: .user("1002"), policy: policy, now: now))
+        #expect(try server.lock(account: "default", subject: .user("1002")) == own)
     }
 
     @Test func lockedDatabaseGivesAClearErrorAndChangesNothing() async throws {

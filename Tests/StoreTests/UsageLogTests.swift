@@ -96,7 +96,15 @@ import Testing
         full.disposition = "ANSWERED"
         full.duration = 90
         full.billsec = 61
-        let bare = entry("1700000000.43", at: Date(timeIntervalSince1970: 1_700_000_001.5))
+        // Bound with SQLite's own calls (`RawBinding`): every column, an empty text kept apart from none.
+        full.pbx = "pbx-é"
+        full.request = "req-1"
+        full.correction = UsageCorrection(code: "0044", reason: "Wrong client\tkeyed", by: "admin", at: Date(timeIntervalSince1970: 1_700_000_200))
+        full.transferTo = "2001"
+        full.transferredAt = Date(timeIntervalSince1970: 1_700_000_060.25)
+        var bare = entry("1700000000.43", at: Date(timeIntervalSince1970: 1_700_000_001.5))
+        bare.callerID = ""
+        bare.disposition = ""
         try store.applyUsage([.record(entry: full), .record(entry: bare)])
         var stored = try store.usage(UsageFilter(accountID: "default"))
         #expect(stored.count == 2)
