@@ -58,8 +58,8 @@ struct CodeCollector {
         let now = Date().timeIntervalSince1970
         let check: CodeCheck
         do {
-            // On SQLite a synchronous read on this thread (~16 µs; the method is async only for
-            // stores that ask over the network); the code's facts come from a cache on every store.
+            // On SQLite the lock comes from the settings cache, or a read on this thread (the method
+            // is async only for stores that ask over the network); then the code, one indexed read.
             if let subject = caller.subject, caller.lockout.isOn,
                try await flows.store.lock(account: caller.account, subject: subject)?.isActive(at: now) == true {
                 return flow.lockedOut()

@@ -6,10 +6,11 @@ import StoreCore
 extension AcctcodesStore {
     /// The setup of one call: the rules (`CallSetup.resolve`, in AccountCodes) over this store's
     /// facts. Runs on the calling thread: these reads take microseconds and never wait on a writer
-    /// (WAL), so a hop to GRDB's reader queue would cost more than the read. Usually they are one
-    /// read of the settings revision, the rest coming from `SettingsCache`, plus the caller's lock
-    /// when the call would prompt. They run without a transaction: an admin change landing between
-    /// them can at worst pair a user with a group just removed, which reads as no group.
+    /// (WAL), so a hop to GRDB's reader queue would cost more than the read. Usually everything,
+    /// the caller's lock included, comes from `SettingsCache`, checked against the settings
+    /// revision: read once (one row), or under load not at all (`RevisionWatch`). The reads run
+    /// without a transaction: an admin change landing between them can at worst pair a user with a
+    /// group just removed, which reads as no group.
     public func callSetup(_ query: CallQuery) throws(StoreError) -> CallSetup {
         do {
             return try CallSetup.resolve(query, facts: try cachedFacts())
