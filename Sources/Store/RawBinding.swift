@@ -15,7 +15,7 @@ struct RawBinding {
     /// SQLite copies the bytes before the call returns: the Swift string may go at once.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    init(_ statement: Statement, in db: GRDB.Database) throws {
+    init(_ statement: Statement, in db: GRDB.Database) {
         self.statement = statement.sqliteStatement
         self.connection = db.sqliteConnection
         // A statement GRDB ran last left its bindings; each run starts from none.

@@ -64,7 +64,7 @@ extension UsageOperation {
             return .replacedAttempt
         }
         // In `insertSQL`'s order. SQLite's own binding calls: the write every call makes (`RawBinding`).
-        var row = try RawBinding(db.cachedStatement(sql: insertSQL), in: db)
+        var row = RawBinding(try db.cachedStatement(sql: insertSQL), in: db)
         row.bind(StorageDate.string(e.startedAt)); row.bind(e.route); row.bind(e.accountID); row.bind(e.user); row.bind(e.callerID)
         row.bind(e.dialed); row.bind(e.callClass); row.bind(e.asked); row.bind(e.incorrectEntries); row.bind(e.result); row.bind(e.reason)
         row.bind(e.code); row.bind(e.tagCode); row.bind(e.taggedAt.map(StorageDate.string)); row.bind(e.uniqueID); row.bind(e.linkedID)
