@@ -33,12 +33,16 @@ final class RevisionWatch: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Monotonic nanoseconds; the tests pass a clock of their own.
+    private let now: @Sendable () -> UInt64
 
-    private static var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
+    init(clock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) {
+        now = clock
+    }
 
     /// The revision, when a reading younger than `freshness` stands for it.
     func fresh() -> Int64? {
-        let now = Self.now
+        let now = now()
         return state.withLock { state in
             guard let revision = state.revision, now &- state.readAt <= Self.freshness else { return nil }
             return revision
@@ -47,7 +51,7 @@ final class RevisionWatch: Sendable {
 
     /// Take before the transaction that will read the revision begins.
     func token() -> Token {
-        let at = Self.now
+        let at = now()
         return state.withLock { Token(generation: $0.generation, at: at) }
     }
 

@@ -230,26 +230,34 @@ func configuredStore(path: String = temporaryPath(), codes: Int = 0) throws -> A
 
     /// A reading of the revision stands for it only while fresh: a change from another
     /// connection is not seen inside the window, and is after it. Publishing is what the usage
-    /// log's commits do under load.
-    @Test func aFreshRevisionReadingStandsForTheDatabaseOnlyBriefly() async throws {
-        let watch = RevisionWatch()
+    /// log's commits do under load. On a clock of the test's own: no machine is too slow for it.
+    @Test func aFreshRevisionReadingStandsForTheDatabaseOnlyBriefly() {
+        let clock = Atomic<UInt64>(1_000_000_000)
+        let watch = RevisionWatch { clock.load(ordering: .relaxed) }
         #expect(watch.fresh() == nil, "nothing read yet: the call reads")
-        let token = watch.token()
-        watch.publish(7, token)
+        watch.publish(7, watch.token())
         #expect(watch.fresh() == 7)
-        try await Task.sleep(nanoseconds: 2 * RevisionWatch.freshness)
-        #expect(watch.fresh() == nil, "too old: the call reads")
+        clock.add(RevisionWatch.freshness, ordering: .relaxed)
+        #expect(watch.fresh() == 7, "as old as the window: it still stands")
+        clock.add(1, ordering: .relaxed)
+        #expect(watch.fresh() == nil, "older: the call reads")
+        // A reading is as old as its transaction's start, not its publication.
+        let slow = watch.token()
+        clock.add(RevisionWatch.freshness + 1, ordering: .relaxed)
+        watch.publish(8, slow)
+        #expect(watch.fresh() == nil)
         // A write of this store between a read and its publication: the reading is dropped.
         let before = watch.token()
         watch.forget()
-        watch.publish(8, before)
+        watch.publish(9, before)
         #expect(watch.fresh() == nil)
         // An older reading never replaces a newer one.
         let older = watch.token()
+        clock.add(10, ordering: .relaxed)
         let newer = watch.token()
-        watch.publish(9, newer)
-        watch.publish(8, older)
-        #expect(watch.fresh() == 9)
+        watch.publish(10, newer)
+        watch.publish(9, older)
+        #expect(watch.fresh() == 10)
     }
 
     /// Locks are kept with the settings: a lock set, or lifted, from another connection is what
