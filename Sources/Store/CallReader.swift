@@ -21,13 +21,13 @@ final class CallReader: @unchecked Sendable {
         var handle: OpaquePointer?
         let opened = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
         guard opened == SQLITE_OK, let handle else {
-            let error = Self.error(opened, handle)
+            let error = DatabaseError.sqlite(opened, on: handle)
             sqlite3_close_v2(handle)
             throw error
         }
         sqlite3_busy_timeout(handle, Int32(busyTimeout * 1000))
         do {
-            revisionStatement = try Self.prepare(handle, "SELECT revision FROM settings_revision WHERE id = 1")
+            revisionStatement = try Self.prepare(handle, AcctcodesStore.settingsRevisionSQL)
             do {
                 codeStatement = try Self.prepare(handle, """
                     SELECT active, users, groups, level, valid_from, valid_until FROM code WHERE account_id = ?1 AND code = ?2
@@ -65,7 +65,7 @@ final class CallReader: @unchecked Sendable {
         switch sqlite3_step(revisionStatement) {
         case SQLITE_ROW: return sqlite3_column_int64(revisionStatement, 0)
         case SQLITE_DONE: return 0
-        case let code: throw Self.error(code, connection)
+        case let code: throw DatabaseError.sqlite(code, on: connection)
         }
     }
 
@@ -101,7 +101,7 @@ final class CallReader: @unchecked Sendable {
                 switch sqlite3_step(statement) {
                 case SQLITE_ROW: return row(statement)
                 case SQLITE_DONE: return nil
-                case let result: throw Self.error(result, connection)
+                case let result: throw DatabaseError.sqlite(result, on: connection)
                 }
             }
         }
@@ -120,12 +120,15 @@ final class CallReader: @unchecked Sendable {
     private static func prepare(_ connection: OpaquePointer, _ sql: String) throws -> OpaquePointer {
         var statement: OpaquePointer?
         let result = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
-        guard result == SQLITE_OK, let statement else { throw error(result, connection) }
+        guard result == SQLITE_OK, let statement else { throw DatabaseError.sqlite(result, on: connection) }
         return statement
     }
+}
 
-    /// GRDB's error type, so `StoreError.wrap` maps these exactly as it maps GRDB's own.
-    private static func error(_ code: Int32, _ connection: OpaquePointer?) -> DatabaseError {
+extension DatabaseError {
+    /// A failure of SQLite's own calls (`CallReader`, `RawBinding`) as GRDB's error type, so
+    /// `StoreError.wrap` maps it exactly as it maps GRDB's own.
+    static func sqlite(_ code: Int32, on connection: OpaquePointer?) -> DatabaseError {
         let message = connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
         return DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
     }

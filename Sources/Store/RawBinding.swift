@@ -4,7 +4,7 @@ internal import GRDBSQLite
 /// Runs a prepared statement of GRDB's cache with SQLite's own binding calls: for the usage log's
 /// insert, the one write every call makes. GRDB's `StatementArguments` box each of its 29 values
 /// into an existential, then into a `DatabaseValue`, before binding it: measured at about a third
-/// of an entry's cost in `acctcodes-bench usage-insert` (BENCHMARKS.md, "The usage log's insert").
+/// of an entry's cost in `acctcodes-bench usage-insert` (BENCHMARKS.md, "Reads a call no longer makes, and the usage log's insert").
 /// The statement stays GRDB's (prepared once, finalized with its connection); it runs in GRDB's
 /// transaction, on GRDB's writer queue.
 struct RawBinding {
@@ -50,8 +50,6 @@ struct RawBinding {
             sqlite3_clear_bindings(statement)
         }
         let code = sqlite3_step(statement)
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) })
-        }
+        guard code == SQLITE_DONE else { throw DatabaseError.sqlite(code, on: connection) }
     }
 }

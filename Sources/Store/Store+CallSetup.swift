@@ -40,6 +40,10 @@ extension AcctcodesStore {
         CachedFacts(revision: try settingsRevision(), cache: settingsCache, readers: threadReaders)
     }
 
+    /// The number the triggers bump on every settings or lock change (no row: 0), read by calls
+    /// (`CallReader`) and inside the usage log's commits (`applyUsage`).
+    static let settingsRevisionSQL = "SELECT revision FROM settings_revision WHERE id = 1"
+
     /// The revision a reading younger than `RevisionWatch.freshness` gives, else one read now.
     func settingsRevision() throws -> Int64 {
         if let fresh = revisionWatch.fresh() { return fresh }

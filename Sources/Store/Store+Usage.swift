@@ -73,7 +73,7 @@ extension AcctcodesStore {
                        COUNT(*) AS calls, COALESCE(SUM(\(Self.boundedBillsec)), 0) AS billsec,
                        COALESCE(SUM((\(Self.boundedBillsec) + 59) / 60), 0) AS minutes
                 FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = \(Self.billingCodeSQL)
-                \(whereSQL.replacingOccurrences(of: "WHERE ", with: "WHERE \(Self.billingCodeSQL) IS NOT NULL AND "))
+                \(whereSQL) AND \(Self.billingCodeSQL) IS NOT NULL
                 GROUP BY billing_code ORDER BY billing_code
                 """, arguments: arguments)
             return rows.map {
@@ -105,7 +105,7 @@ extension AcctcodesStore {
                 SELECT \(Self.billingCodeSQL) AS billing_code, \(Self.boundedBillsec) AS seconds, COUNT(*) AS calls,
                        MAX(COALESCE(c.description, '')) AS description, MAX(c.code IS NOT NULL) AS listed, MAX(c.billing) AS terms
                 FROM usage u LEFT JOIN code c ON c.account_id = u.account_id AND c.code = \(Self.billingCodeSQL)
-                \(whereSQL.replacingOccurrences(of: "WHERE ", with: "WHERE \(Self.billingCodeSQL) IS NOT NULL AND "))
+                \(whereSQL) AND \(Self.billingCodeSQL) IS NOT NULL
                 GROUP BY billing_code, seconds
                 """, arguments: arguments)
             return CodeDurations.folded(rows.lazy.map { row -> CodeDurations.Row in

@@ -107,7 +107,7 @@ extension AcctcodesStore {
         let token = revisionWatch.token()
         let (applied, revision) = try write(changesSettings: false) { db in
             (try operations.map { try $0.apply(db, replaying: replaying) },
-             try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM settings_revision WHERE id = 1")) ?? 0)
+             try Int64.fetchOne(db.cachedStatement(sql: Self.settingsRevisionSQL)) ?? 0)
         }
         revisionWatch.publish(revision, token)
         return applied
